@@ -1,0 +1,1 @@
+"""Pool: a C2B collective-bargaining service."""

@@ -1,0 +1,1 @@
+"""The audit trail: who did what, on which object, with what outcome."""

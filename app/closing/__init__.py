@@ -1,0 +1,1 @@
+"""A group's end: close (clearing and its one order) or cancel, exactly once."""

@@ -1,0 +1,1 @@
+"""Aggregated open demand for manufacturers: volumes and demand curves, cheap to poll."""

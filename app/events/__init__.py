@@ -1,0 +1,1 @@
+"""Events: the outbox written with every state change; feeds and webhooks read from it."""

@@ -1,0 +1,1 @@
+"""Demand groups while open: create, bid, join, withdraw, and their live price."""

@@ -1,0 +1,1 @@
+"""Orders: what confirmed groups emit to their winning manufacturers."""

@@ -1,0 +1,93 @@
+"""Per-API-key rate limits, with separate budgets for reads, writes and long polls.
+
+Built on the ``limits`` library (moving window). The default storage is this process's memory, so
+with several API processes each enforces its own budget; point ``POOL_RATE_LIMIT_STORAGE`` at a
+shared store (e.g. ``redis://host:6379``) to share it. A refused request is a 429 problem with
+``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from limits import RateLimitItem, parse
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+
+from app.errors import AppError
+from app.settings import Settings
+
+
+class RateLimited(AppError):
+    status, code, title = 429, "rate_limited", "Too many requests for this API key"
+
+
+class TooManyLongPolls(AppError):
+    status, code, title = 429, "too_many_long_polls", "Too many long polls open for this API key"
+
+
+class ServerBusy(AppError):
+    status, code, title = 503, "server_busy", "Too many long polls open on this server"
+
+
+class RateLimiter:
+    def __init__(self, settings: Settings) -> None:
+        self.enabled = settings.rate_limits_enabled
+        uri = settings.rate_limit_storage
+        self._limiter = MovingWindowRateLimiter(storage_from_string(f"async+{uri}"))
+        self._budgets: dict[str, RateLimitItem] = {
+            "read": parse(settings.rate_limit_reads),
+            "write": parse(settings.rate_limit_writes),
+            "long_poll": parse(settings.rate_limit_long_polls),
+        }
+
+    async def check(self, budget: str, key_id: uuid.UUID) -> None:
+        """Count one request of ``key_id`` against ``budget``; raise RateLimited when spent."""
+        if not self.enabled:
+            return
+        item = self._budgets[budget]
+        if await self._limiter.hit(item, budget, str(key_id)):
+            return
+        stats = await self._limiter.get_window_stats(item, budget, str(key_id))
+        wait = max(1, math.ceil(stats.reset_time - time.time()))
+        raise RateLimited(
+            f"The {budget.replace('_', ' ')} budget of this key is {item}; retry in {wait} s.",
+            headers={"Retry-After": str(wait)},
+        )
+
+
+def budget_of(method: str) -> str:
+    """Reads and writes; a long poll that has to wait also spends the long-poll budget, when it
+    starts waiting (``app.events.router``)."""
+    return "read" if method in ("GET", "HEAD") else "write"
+
+
+class LongPollGate:
+    """Caps the long polls held open: per API key and per process, so that waiting readers
+    cannot use up the server's connections."""
+
+    def __init__(self, per_key: int, total: int) -> None:
+        self.per_key, self.total = per_key, total
+        self._open: Counter[uuid.UUID] = Counter()
+
+    @asynccontextmanager
+    async def enter(self, key_id: uuid.UUID) -> AsyncIterator[None]:
+        if self._open.total() >= self.total:
+            raise ServerBusy("Retry in a moment.", headers={"Retry-After": "1"})
+        if self._open[key_id] >= self.per_key:
+            raise TooManyLongPolls(
+                f"At most {self.per_key} long polls per key; close one first.",
+                headers={"Retry-After": "1"},
+            )
+        self._open[key_id] += 1
+        try:
+            yield
+        finally:
+            self._open[key_id] -= 1
+            if self._open[key_id] <= 0:
+                del self._open[key_id]

@@ -1,0 +1,236 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.intent_create import IntentCreate
+from ...models.intent_out import IntentOut
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    group_id: str,
+    *,
+    body: IntentCreate,
+    idempotency_key: None | str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/groups/{group_id}/intents".format(
+            group_id=quote(str(group_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> IntentOut | Problem | None:
+    if response.status_code == 201:
+        response_201 = IntentOut.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[IntentOut | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    group_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: IntentCreate,
+    idempotency_key: None | str | Unset = UNSET,
+) -> Response[IntentOut | Problem]:
+    """Join a group: pledge a quantity at most a unit price
+
+    Args:
+        group_id (str): The group's id (a UUID).
+        idempotency_key (None | str | Unset): Makes a retry safe: the same key and body return the
+            first answer. Printable ASCII, e.g. a UUID.
+        body (IntentCreate): A consumer's pledge to buy `quantity` units at most at
+            `max_unit_price` each.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[IntentOut | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        group_id=group_id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    group_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: IntentCreate,
+    idempotency_key: None | str | Unset = UNSET,
+) -> IntentOut | Problem | None:
+    """Join a group: pledge a quantity at most a unit price
+
+    Args:
+        group_id (str): The group's id (a UUID).
+        idempotency_key (None | str | Unset): Makes a retry safe: the same key and body return the
+            first answer. Printable ASCII, e.g. a UUID.
+        body (IntentCreate): A consumer's pledge to buy `quantity` units at most at
+            `max_unit_price` each.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        IntentOut | Problem
+    """
+
+    return sync_detailed(
+        group_id=group_id,
+        client=client,
+        body=body,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    group_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: IntentCreate,
+    idempotency_key: None | str | Unset = UNSET,
+) -> Response[IntentOut | Problem]:
+    """Join a group: pledge a quantity at most a unit price
+
+    Args:
+        group_id (str): The group's id (a UUID).
+        idempotency_key (None | str | Unset): Makes a retry safe: the same key and body return the
+            first answer. Printable ASCII, e.g. a UUID.
+        body (IntentCreate): A consumer's pledge to buy `quantity` units at most at
+            `max_unit_price` each.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[IntentOut | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        group_id=group_id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    group_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: IntentCreate,
+    idempotency_key: None | str | Unset = UNSET,
+) -> IntentOut | Problem | None:
+    """Join a group: pledge a quantity at most a unit price
+
+    Args:
+        group_id (str): The group's id (a UUID).
+        idempotency_key (None | str | Unset): Makes a retry safe: the same key and body return the
+            first answer. Printable ASCII, e.g. a UUID.
+        body (IntentCreate): A consumer's pledge to buy `quantity` units at most at
+            `max_unit_price` each.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        IntentOut | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            group_id=group_id,
+            client=client,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed
