@@ -39,8 +39,9 @@ async def close(db: Database, caller: Principal, group_id: uuid.UUID) -> Clearin
         if group.status == GroupStatus.cancelled:
             raise GroupCancelled
         if group.status == GroupStatus.open:
-            await settle(session, group, datetime.now(UTC))
+            outcome = await settle(session, group, datetime.now(UTC))
             await session.commit()
+            GROUPS_CLOSED.labels(outcome.value).inc()  # counted once it is committed
         return await _clearing_view(session, group, caller)
 
 
@@ -50,13 +51,15 @@ async def close_due(db: Database, now: datetime) -> uuid.UUID | None:
         group = await repository.claim_due_group(session, now)
         if group is None:
             return None
-        await settle(session, group, now)
+        outcome = await settle(session, group, now)
         await session.commit()
+        GROUPS_CLOSED.labels(outcome.value).inc()  # counted once it is committed
         return group.id
 
 
-async def settle(session: AsyncSession, group: Group, now: datetime) -> None:
-    """Clear the locked, open ``group`` and write the outcome, set-based, in this transaction."""
+async def settle(session: AsyncSession, group: Group, now: datetime) -> GroupStatus:
+    """Clear the locked, open ``group`` and write the outcome, set-based, in this transaction;
+    return the outcome (``confirmed`` or ``failed``). The caller commits, then counts it."""
     offer_rows = await groups.active_offers(session, [group.id])
     demand = await repository.demand_by_limit(session, group.id)
     result = clear_limits(priced(offer_rows), [u for _, u in demand], [p for p, _ in demand])
@@ -79,8 +82,7 @@ async def settle(session: AsyncSession, group: Group, now: datetime) -> None:
                 "group.failed", {"group_id": str(group.id), "reason": reason}, group_id=group.id
             ),
         )
-        GROUPS_CLOSED.labels("failed").inc()
-        return
+        return GroupStatus.failed
 
     price = result.unit_price
     winner = next(o for o in offer_rows if o.id == result.winning_offer_id)
@@ -113,20 +115,19 @@ async def settle(session: AsyncSession, group: Group, now: datetime) -> None:
     await repository.insert_intent_events(
         session, group.id, [IntentStatus.confirmed, IntentStatus.rejected], now
     )
-    outcome = {
-        "group_id": str(group.id),
-        "unit_price": price,
-        "accepted_quantity": units,
-        "winning_offer_id": str(winner.id),
-        "order_id": str(order.id),
-    }
+    outcome = {"group_id": str(group.id), "unit_price": price, "accepted_quantity": units}
+    # group.confirmed is public, so it names neither the winning offer nor the order: the winner
+    # learns them from its private order.created; participants and bidders from the clearing.
+    public = {"group_id": str(group.id), "status": GroupStatus.confirmed.value, **outcome}
     await emit(
         session,
-        NewEvent("group.confirmed", outcome, group_id=group.id),
+        NewEvent("group.confirmed", public, group_id=group.id),
         NewEvent(
             "order.created",
             {
                 **outcome,
+                "winning_offer_id": str(winner.id),
+                "order_id": str(order.id),
                 "currency": order.currency,
                 "total_amount": order.total_amount,
                 "line_count": lines,
@@ -136,7 +137,7 @@ async def settle(session: AsyncSession, group: Group, now: datetime) -> None:
             account_id=winner.manufacturer_id,
         ),
     )
-    GROUPS_CLOSED.labels("confirmed").inc()
+    return GroupStatus.confirmed
 
 
 async def cancel(db: Database, caller: Principal, group_id: uuid.UUID) -> GroupOut:
@@ -165,7 +166,7 @@ async def cancel(db: Database, caller: Principal, group_id: uuid.UUID) -> GroupO
                 session, NewEvent("group.cancelled", {"group_id": str(group.id)}, group_id=group.id)
             )
             await session.commit()
-            GROUPS_CLOSED.labels("cancelled").inc()
+            GROUPS_CLOSED.labels(GroupStatus.cancelled.value).inc()
             group = await repository.lock_group(session, group_id) or group
         offers = await groups.active_offers(session, [group.id])
         return group_view(group, offers, caller.account_id)

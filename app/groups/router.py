@@ -171,10 +171,19 @@ async def create_offer(
 @router.get(
     "/groups/{group_id}/offers",
     summary="The group's live offers (a manufacturer sees only its own on others' groups)",
-    responses=responses(*AUTH, GroupNotFound),
+    responses=responses(*AUTH, GroupNotFound, InvalidCursor),
 )
-async def list_offers(db: DbDep, caller: CurrentAccount, group_id: GroupId) -> Page[OfferOut]:
-    return Page(data=list(await service.list_offers(db, caller, group_id)), next_cursor=None)
+async def list_offers(
+    db: DbDep,
+    caller: CurrentAccount,
+    group_id: GroupId,
+    limit: LimitQuery = 50,
+    cursor: CursorQuery = None,
+) -> Page[OfferOut]:
+    views, more = await service.list_offers(
+        db, caller, group_id, after=decode_cursor(cursor), limit=limit
+    )
+    return Page(data=views, next_cursor=encode_cursor(views[-1].id) if more else None)
 
 
 @router.post(

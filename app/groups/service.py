@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from app.accounts.service import Principal
@@ -111,7 +110,7 @@ async def create_group(
             )
             await repository.replace_offer(session, offer)
             offers.append(offer)
-            events.append(_offer_event(offer))
+            events.extend(_offer_events(offer, group.owner_id))
         await emit(session, *events)
         view = group_view(group, offers, caller.account_id)
         remember(session, caller.account_id, idem, view.model_dump_json())
@@ -119,17 +118,20 @@ async def create_group(
     return view
 
 
-def _offer_event(offer: Offer) -> NewEvent:
-    return NewEvent(
-        "offer.created",
-        {
-            "group_id": str(offer.group_id),
-            "offer_id": str(offer.id),
-            "currency": offer.currency,
-            "tiers": offer.tiers,
-        },
-        group_id=offer.group_id,
-    )
+def _offer_events(offer: Offer, owner_id: uuid.UUID) -> list[NewEvent]:
+    """``offer.created`` is private (a bid's tiers are not for its rivals): one copy for the
+    bidder and, when another account owns the group (a request's consumer), one for the owner."""
+    data = {
+        "group_id": str(offer.group_id),
+        "offer_id": str(offer.id),
+        "currency": offer.currency,
+        "tiers": offer.tiers,
+    }
+    readers = dict.fromkeys((offer.manufacturer_id, owner_id))  # one copy each, bidder first
+    return [
+        NewEvent("offer.created", dict(data), group_id=offer.group_id, account_id=reader)
+        for reader in readers
+    ]
 
 
 async def add_offer(
@@ -162,7 +164,7 @@ async def add_offer(
             created_at=now,
         )
         await repository.replace_offer(session, offer)
-        await emit(session, _offer_event(offer))
+        await emit(session, *_offer_events(offer, group.owner_id))
         # A bid can price the volume already pledged: that, too, is a tier reached.
         await intents.announce_tiers(
             session,
@@ -208,9 +210,12 @@ async def list_groups(
     return views, len(groups) > limit
 
 
-async def list_offers(db: Database, caller: Principal, group_id: uuid.UUID) -> Sequence[OfferOut]:
-    """Consumers, admins and the group's owner see every live offer; another manufacturer sees
-    only its own."""
+async def list_offers(
+    db: Database, caller: Principal, group_id: uuid.UUID, *, after: uuid.UUID | None, limit: int
+) -> tuple[list[OfferOut], bool]:
+    """A page of the group's live offers, oldest first (by id, so a cursor stays valid when its
+    offer is replaced), and whether more follow. Consumers, admins and the group's owner see
+    every live offer; another manufacturer sees only its own."""
     async with db.read() as session:
         group = await repository.get_group(session, group_id)
         if group is None:
@@ -221,4 +226,7 @@ async def list_offers(db: Database, caller: Principal, group_id: uuid.UUID) -> S
             else None
         )
         offers = await repository.list_offers(session, group_id, only)
-    return [offer_view(offer) for offer in offers]
+    # A group has at most one live offer per manufacturer, and reading a group loads them all
+    # anyway: the page is cut here.
+    rest = sorted((o for o in offers if after is None or o.id > after), key=lambda o: o.id)
+    return [offer_view(offer) for offer in rest[:limit]], len(rest) > limit

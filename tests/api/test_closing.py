@@ -4,11 +4,15 @@ the intents' outcomes, the one order, the events, cancel, and who may see or do 
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.closing.service import close_due
 from app.db.engine import Database
@@ -176,16 +180,16 @@ async def test_the_worked_example_clears(
     assert kinds["intent.released"] == 0
     [confirmed_event] = await event_rows(db, campaign.id, "group.confirmed")
     assert confirmed_event.account_id is None
-    assert confirmed_event.data == {
+    assert confirmed_event.data == {  # public: neither the winning offer nor the order
         "group_id": campaign.id,
+        "status": "confirmed",
         "unit_price": price,
         "accepted_quantity": units,
-        "winning_offer_id": campaign.group["best_offer_id"],
-        "order_id": body["order_id"],
     }
     [order_event] = await event_rows(db, campaign.id, "order.created")
     assert str(order_event.account_id) == campaign.maker["id"]
     assert order_event.data["order_id"] == body["order_id"]
+    assert order_event.data["winning_offer_id"] == campaign.group["best_offer_id"]
     assert order_event.data["total_amount"] == units * price
     for consumer, intent, outcome in zip(
         campaign.consumers, campaign.intents, outcomes, strict=True
@@ -654,3 +658,112 @@ async def test_a_consumer_sees_each_of_its_intents_outcome(
     # Another participant's intents are not in its list.
     other = await clearing(client, campaign.consumers[1], campaign.id)
     assert [i["id"] for i in other.json()["your_intents"]] == [campaign.intents[1]["id"]]
+
+
+async def listed_group(client: httpx.AsyncClient, caller: Account, group_id: str) -> dict[str, Any]:
+    """The group as ``GET /v1/groups`` lists it (the list view, not the one-group read)."""
+    response = await client.get("/v1/groups", params={"limit": 200}, headers=caller["headers"])
+    assert response.status_code == 200, response.text
+    [group] = [g for g in response.json()["data"] if g["id"] == group_id]
+    return group
+
+
+async def test_a_confirmed_group_shows_its_clearing_not_live_pricing(
+    client: httpx.AsyncClient, make_account: MakeAccount
+) -> None:
+    owner, ada, bob = [await make_account("consumer") for _ in range(3)]
+    group = await make_request(client, owner)
+    deep = tiers((10, 1000), (50, 700), (100, 500))
+    flat = tiers((10, 900))
+    cheap = await bid(client, await make_account("manufacturer"), group["id"], ladder=deep)
+    winner = await bid(client, await make_account("manufacturer"), group["id"], ladder=flat)
+    await joined(client, ada, group["id"], 10, max_unit_price=1000)
+    await joined(client, bob, group["id"], 45, max_unit_price=650)
+    # Live at 55 units: the deep ladder is cheapest (700, next break 500 at 100).
+    live = await read_group(client, owner, group["id"])
+    assert (live["current_unit_price"], live["best_offer_id"]) == (700, cheap.json()["id"])
+    assert live["next_break"] == {"min_quantity": 100, "unit_price": 500, "units_needed": 45}
+
+    # Bob's limit is below every price, so only Ada's 10 units count: deep clears at 1000 only,
+    # flat at 900, which wins.
+    body = await closed(client, owner, group["id"])
+    assert (body["unit_price"], body["winning_offer_id"]) == (900, winner.json()["id"])
+
+    for caller in (owner, ada, await make_account("manufacturer")):
+        for shown in (
+            await read_group(client, caller, group["id"]),
+            await listed_group(client, caller, group["id"]),
+        ):
+            assert shown["status"] == "confirmed"
+            assert (shown["current_unit_price"], shown["next_break"]) == (900, None)
+            assert (shown["best_offer_id"], shown["tiers"]) == (winner.json()["id"], flat)
+            # The pledges as they stood at the close, rejected ones included.
+            assert (shown["total_quantity"], shown["participant_count"]) == (55, 2)
+
+
+@pytest.mark.parametrize("end", ["failed", "cancelled"])
+async def test_a_failed_or_cancelled_group_shows_no_price(
+    client: httpx.AsyncClient, make_account: MakeAccount, end: str
+) -> None:
+    # 60 units price at 800 (next break 600 at 100), but a limit of 500 clears no tier.
+    campaign = await start_campaign(client, make_account, [(60, 500, None)])
+    live = await read_group(client, campaign.maker, campaign.id)
+    assert (live["current_unit_price"], live["next_break"]["unit_price"]) == (800, 600)
+
+    if end == "cancelled":
+        response = await cancel(client, campaign.maker, campaign.id)
+        assert response.status_code == 200, response.text
+        assert (response.json()["current_unit_price"], response.json()["next_break"]) == (
+            None,
+            None,
+        )
+    else:
+        assert (await closed(client, campaign.maker, campaign.id))["status"] == "failed"
+
+    for shown in (
+        await read_group(client, campaign.consumers[0], campaign.id),
+        await listed_group(client, campaign.consumers[0], campaign.id),
+    ):
+        assert shown["status"] == end
+        assert (shown["current_unit_price"], shown["next_break"]) == (None, None)
+        assert (shown["total_quantity"], shown["participant_count"]) == (60, 1)
+
+
+def closes_counted(outcome: str) -> float:
+    value = REGISTRY.get_sample_value("pool_groups_closed_total", {"outcome": outcome})
+    return value or 0.0
+
+
+@pytest.mark.parametrize(("pledge", "outcome"), [(60, "confirmed"), (3, "failed")])
+async def test_a_close_that_rolls_back_is_not_counted(
+    client: httpx.AsyncClient,
+    db: Database,
+    make_account: MakeAccount,
+    monkeypatch: pytest.MonkeyPatch,
+    pledge: int,
+    outcome: str,
+) -> None:
+    campaign = await start_campaign(client, make_account, [(pledge, None, None)])
+    await make_due(db, campaign.id)
+    before = closes_counted(outcome)
+    write = db.write
+
+    @asynccontextmanager
+    async def write_losing_the_commit() -> AsyncIterator[AsyncSession]:
+        async with write() as session:
+
+            async def lost() -> None:
+                raise ConnectionError("the connection dropped during COMMIT")
+
+            monkeypatch.setattr(session, "commit", lost)
+            yield session
+
+    with monkeypatch.context() as patch:
+        patch.setattr(db, "write", write_losing_the_commit)
+        with pytest.raises(ConnectionError):
+            await close_due(db, datetime.now(UTC))
+
+    assert closes_counted(outcome) == before  # rolled back: the group is still open
+    assert (await read_group(client, campaign.maker, campaign.id))["status"] == "open"
+    assert await close_due(db, datetime.now(UTC)) == uuid.UUID(campaign.id)
+    assert closes_counted(outcome) == before + 1

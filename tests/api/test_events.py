@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from tests.api.feed_helpers import campaign, follow, join
+from tests.api.feed_helpers import campaign, deadline, follow, join
 from tests.helpers import MakeAccount
 
 
@@ -25,23 +25,26 @@ async def test_each_caller_sees_public_events_and_only_its_own_private_ones(
     def types(events: list[dict[str, object]]) -> list[object]:
         return [event["type"] for event in events]
 
-    public = ["group.created", "offer.created", "group.tier_reached", "group.tier_reached"]
-    ada_sees, _ = await follow(client, ada["headers"], expect=7)
+    # offer.created is the bidder's (here the campaign's owner), like order.created.
+    public = ["group.created", "group.tier_reached", "group.tier_reached"]
+    ada_sees, _ = await follow(client, ada["headers"], expect=6)
     assert types(ada_sees) == [
-        *public[:2],
+        *public[:1],
         "intent.created",
-        *public[2:],
+        *public[1:],
         "intent.confirmed",
         "group.confirmed",
     ]
-    bob_sees, _ = await follow(client, bob["headers"], expect=7)
+    bob_sees, _ = await follow(client, bob["headers"], expect=6)
     assert types(bob_sees) == [*public, "intent.created", "intent.rejected", "group.confirmed"]
     assert types((await follow(client, maker["headers"], expect=6))[0]) == [
-        *public,
+        "group.created",
+        "offer.created",
+        *public[1:],
         "group.confirmed",
         "order.created",
     ]
-    assert types((await follow(client, other_maker["headers"], expect=5))[0]) == [
+    assert types((await follow(client, other_maker["headers"], expect=4))[0]) == [
         *public,
         "group.confirmed",
     ]
@@ -58,6 +61,60 @@ async def test_each_caller_sees_public_events_and_only_its_own_private_ones(
     ]
 
 
+async def test_a_rival_sees_neither_anothers_bid_nor_its_order(
+    client: httpx.AsyncClient, make_account: MakeAccount, admin_headers: dict[str, str]
+) -> None:
+    owner, member = await make_account("consumer"), await make_account("consumer")
+    winner, loser, idle = [await make_account("manufacturer") for _ in range(3)]
+    request = await client.post(
+        "/v1/groups",
+        json={"title": "Heat pump", "currency": "EUR", "deadline": deadline()},
+        headers=owner["headers"],
+    )
+    assert request.status_code == 201, request.text
+    group_id = request.json()["id"]
+    offers = {}
+    for maker, price in ((winner, 700), (loser, 900)):
+        body = {"currency": "EUR", "tiers": [{"min_quantity": 1, "unit_price": price}]}
+        response = await client.post(
+            f"/v1/groups/{group_id}/offers", json=body, headers=maker["headers"]
+        )
+        assert response.status_code == 201, response.text
+        offers[maker["id"]] = response.json()["id"]
+    await join(client, member["headers"], group_id, 5, 1000)
+    closed = await client.post(f"/v1/groups/{group_id}/close", headers=owner["headers"])
+    assert closed.status_code == 200, closed.text
+    order_id = closed.json()["order_id"]
+    assert closed.json()["winning_offer_id"] == offers[winner["id"]]
+
+    async def bids_seen(account: dict[str, object]) -> list[object]:
+        events, _ = await follow(client, account["headers"], types="offer.created")
+        return sorted(e["data"]["offer_id"] for e in events)
+
+    # Each bidder sees its own bid; the request's owner sees both; nobody else sees any.
+    assert await bids_seen(winner) == [offers[winner["id"]]]
+    assert await bids_seen(loser) == [offers[loser["id"]]]
+    assert await bids_seen(owner) == sorted(offers.values())
+    assert await bids_seen(member) == []
+    assert await bids_seen(idle) == []
+    assert len(await bids_seen({"headers": admin_headers})) == 4  # both copies of each bid
+
+    # The order's id reaches the winner only (order.created); group.confirmed stays public.
+    for rival in (loser, idle, member):
+        [confirmed], _ = await follow(client, rival["headers"], expect=1, types="group.confirmed")
+        seen, _ = await follow(client, rival["headers"])  # the close was the last write
+        assert confirmed in seen
+        assert order_id not in str(seen)
+        assert confirmed["data"] == {
+            "group_id": group_id,
+            "status": "confirmed",
+            "unit_price": 700,
+            "accepted_quantity": 5,
+        }
+    won, _ = await follow(client, winner["headers"], types="order.created")
+    assert [e["data"]["order_id"] for e in won] == [order_id]
+
+
 async def test_pages_follow_each_other_without_gaps_or_repeats(
     client: httpx.AsyncClient, make_account: MakeAccount
 ) -> None:
@@ -65,10 +122,10 @@ async def test_pages_follow_each_other_without_gaps_or_repeats(
     group = await campaign(client, maker["headers"])
     for _ in range(7):
         await join(client, ada["headers"], group["id"], 1, 1000)
-    everything, _ = await follow(client, ada["headers"], expect=9, limit=500)
-    paged, cursor = await follow(client, ada["headers"], expect=9, limit=3)
+    everything, _ = await follow(client, ada["headers"], expect=8, limit=500)
+    paged, cursor = await follow(client, ada["headers"], expect=8, limit=3)
     assert [e["id"] for e in paged] == [e["id"] for e in everything]
-    assert len(everything) == 9  # created, offer, 7 intents (7 units: below the MOQ of 10)
+    assert len(everything) == 8  # created, 7 intents (7 units: below the MOQ of 10)
     assert [e["id"] for e in everything] == sorted(e["id"] for e in everything)
 
     await join(client, ada["headers"], group["id"], 1, 1000)
@@ -127,7 +184,7 @@ async def test_a_long_poll_answers_as_soon_as_an_event_lands(
 ) -> None:
     maker, ada = await make_account("manufacturer"), await make_account("consumer")
     group = await campaign(client, maker["headers"])
-    _, cursor = await follow(client, ada["headers"], expect=2)
+    _, cursor = await follow(client, ada["headers"], expect=1)  # group.created
 
     async def join_soon() -> None:
         await asyncio.sleep(0.3)

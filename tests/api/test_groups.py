@@ -67,7 +67,11 @@ async def test_a_manufacturer_opens_a_campaign_with_its_offer(
     assert offer.tiers == [[10, 1000], [50, 800], [100, 600]]
     assert await count(db, Group) == 1
     stored = [(e.type, str(e.group_id), e.account_id) for e in await events(db)]
-    assert stored == [("group.created", group["id"], None), ("offer.created", group["id"], None)]
+    # group.created is public; offer.created is the bidder's (here the owner: one copy).
+    assert stored == [
+        ("group.created", group["id"], None),
+        ("offer.created", group["id"], uuid.UUID(maker["id"])),
+    ]
 
     assert await read_group(client, maker, group["id"]) == group
     other = await read_group(client, await make_account("consumer"), group["id"])

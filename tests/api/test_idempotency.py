@@ -135,7 +135,7 @@ async def test_a_retried_bid_is_not_a_new_bid(
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json()
     assert await count(db, Offer) == 1  # a replay replaced nothing
-    assert len(await events(db, "offer.created")) == 1
+    assert len(await events(db, "offer.created")) == 2  # one for the bidder, one for the owner
     other = offer_body(ladder=tiers((1, 500)))
     problem(await post(client, maker, path, other, "bid-1"), 422, "idempotency_key_reused")
     shown = await read_group(client, maker, group["id"])

@@ -44,10 +44,16 @@ async def test_a_manufacturer_bids_on_a_request(
     shown = await read_group(client, consumer, group["id"])
     assert (shown["offer_count"], shown["best_offer_id"], shown["tiers"]) == (1, offer["id"], TIERS)
     assert shown["next_break"] == {"min_quantity": 10, "unit_price": 1000, "units_needed": 10}
-    [event] = await events(db, "offer.created")
-    assert event.account_id is None
-    assert event.data["offer_id"] == offer["id"]
-    assert event.data["tiers"] == [[10, 1000], [50, 800], [100, 600]]
+    # offer.created is private: one copy for the bidder, one for the request's owner.
+    copies = await events(db, "offer.created")
+    assert [str(e.account_id) for e in copies] == [maker["id"], consumer["id"]]
+    for event in copies:
+        assert event.data == {
+            "group_id": group["id"],
+            "offer_id": offer["id"],
+            "currency": "EUR",
+            "tiers": [[10, 1000], [50, 800], [100, 600]],
+        }
 
 
 @pytest.mark.parametrize(
@@ -143,7 +149,10 @@ async def test_a_second_bid_replaces_the_first(
         uuid.UUID(rivals["id"]): OfferStatus.active,
         uuid.UUID(second_id): OfferStatus.active,
     }
-    assert len(await events(db, "offer.created")) == 3
+    # Each bid's offer.created: one copy for its bidder, one for the request's owner.
+    readers = [str(e.account_id) for e in await events(db, "offer.created")]
+    bidders = [maker["id"], rival["id"], maker["id"]]
+    assert readers == [who for bidder in bidders for who in (bidder, consumer["id"])]
 
 
 @pytest.mark.parametrize(
@@ -299,3 +308,73 @@ async def test_a_bid_that_prices_the_pledged_volume_announces_its_tiers(
     await bid(client, maker, group["id"])  # the same ladder again: nothing new is reached
     await joined(client, consumer, group["id"], 1)
     assert len(await events(db, "group.tier_reached")) == 2
+
+
+async def pages(
+    client: httpx.AsyncClient, reader: dict[str, Any], group_id: str, limit: int
+) -> list[list[str]]:
+    """Every page of the group's offers as ``reader`` sees them, following ``next_cursor``."""
+    found: list[list[str]] = []
+    params: dict[str, Any] = {"limit": limit}
+    while True:
+        response = await client.get(
+            f"/v1/groups/{group_id}/offers", params=params, headers=reader["headers"]
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        found.append([o["id"] for o in body["data"]])
+        if body["next_cursor"] is None:
+            return found
+        assert len(found) < 20, "the cursor does not advance"
+        params["cursor"] = body["next_cursor"]
+
+
+async def test_offers_are_cursor_paginated(
+    client: httpx.AsyncClient, make_account: MakeAccount
+) -> None:
+    owner = await make_account("consumer")
+    group = await make_request(client, owner)
+    makers = [await make_account("manufacturer") for _ in range(5)]
+    ids = [(await bid(client, m, group["id"])).json()["id"] for m in makers]
+    everything = await client.get(f"/v1/groups/{group['id']}/offers", headers=owner["headers"])
+    assert [o["id"] for o in everything.json()["data"]] == ids  # oldest first
+    assert everything.json()["next_cursor"] is None
+
+    assert await pages(client, owner, group["id"], 2) == [ids[0:2], ids[2:4], ids[4:]]
+    assert await pages(client, owner, group["id"], 5) == [ids]
+    # A bid that replaces one already paged past comes on a later page, once.
+    first = await client.get(
+        f"/v1/groups/{group['id']}/offers", params={"limit": 2}, headers=owner["headers"]
+    )
+    rebid = (await bid(client, makers[0], group["id"], ladder=tiers((5, 990)))).json()["id"]
+    rest = await client.get(
+        f"/v1/groups/{group['id']}/offers",
+        params={"limit": 10, "cursor": first.json()["next_cursor"]},
+        headers=owner["headers"],
+    )
+    assert [o["id"] for o in rest.json()["data"]] == [*ids[2:], rebid]
+    # Paging keeps the visibility rules: another manufacturer sees only its own bid.
+    assert await pages(client, makers[3], group["id"], 1) == [[ids[3]]]
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "code"),
+    [
+        ({"cursor": "not a cursor"}, 400, "invalid_cursor"),
+        ({"limit": 0}, 422, "validation_error"),
+        ({"limit": 201}, 422, "validation_error"),
+    ],
+)
+async def test_bad_offer_page_parameters_are_problems(
+    client: httpx.AsyncClient,
+    make_account: MakeAccount,
+    params: dict[str, Any],
+    status: int,
+    code: str,
+) -> None:
+    owner = await make_account("consumer")
+    group = await make_request(client, owner)
+    response = await client.get(
+        f"/v1/groups/{group['id']}/offers", params=params, headers=owner["headers"]
+    )
+    problem(response, status, code)

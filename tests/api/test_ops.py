@@ -1,3 +1,4 @@
+import shutil
 from pathlib import Path
 
 import httpx
@@ -5,7 +6,7 @@ import httpx
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import test_settings
-from tests.helpers import ADMIN_KEY, auth
+from tests.helpers import ADMIN_KEY, auth, create_postgres_database, drop_postgres_database
 
 
 async def test_liveness(client: httpx.AsyncClient) -> None:
@@ -48,6 +49,43 @@ async def test_readiness_fails_when_the_database_is_gone(settings: Settings) -> 
             live = await http.get("/healthz")
     assert ready.status_code == 503
     assert ready.json()["code"] == "database_unavailable"
+    assert live.status_code == 200
+
+
+async def test_readiness_turns_503_when_a_working_database_goes_away(
+    settings: Settings, tmp_path: Path
+) -> None:
+    folder = tmp_path / "data"
+    if settings.is_sqlite:
+        folder.mkdir()
+        url = f"sqlite+aiosqlite:///{folder / 'pool.db'}"
+    else:
+        url = await create_postgres_database()
+    app = create_app(test_settings(url, migrate_on_start=True, admin_api_key=None))
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://pool.test") as http:
+                ready = await http.get("/readyz")
+                if settings.is_sqlite:
+                    shutil.rmtree(folder)
+                    # An open SQLite connection keeps reading a deleted file, and `SELECT 1`
+                    # reads no page of it: the file is gone for the service once it connects
+                    # again (a pool recycle, a restart), so drop the pooled connections.
+                    await app.state.db.dispose()
+                else:
+                    await drop_postgres_database(url)  # WITH (FORCE): its sessions end too
+                gone = [await http.get("/readyz") for _ in range(2)]
+                live = await http.get("/healthz")
+    finally:
+        if not settings.is_sqlite:
+            await drop_postgres_database(url)  # IF EXISTS: when the test failed before it
+    assert ready.status_code == 200, ready.text
+    assert ready.json() == {"status": "ready"}
+    for answer in gone:  # the first on a dead pooled connection, the next on a new connect
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["code"] == "database_unavailable"
     assert live.status_code == 200
 
 
