@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,9 +26,12 @@ async def lock_group(session: AsyncSession, group_id: uuid.UUID) -> Group | None
     return (await session.scalars(query)).one_or_none()
 
 
-async def claim_due_group(session: AsyncSession, now: datetime) -> Group | None:
-    """One open group past its deadline that no other worker holds (SKIP LOCKED on PostgreSQL;
-    SQLite has a single writer, so the plain row is enough)."""
+async def claim_due_group(
+    session: AsyncSession, now: datetime, skip: Collection[uuid.UUID] = ()
+) -> Group | None:
+    """The open group with the earliest deadline at or before ``now`` that is not in ``skip``
+    (groups whose close failed, backing off) and that no other worker holds (SKIP LOCKED on
+    PostgreSQL; SQLite has a single writer, so the plain row is enough)."""
     query = (
         select(Group)
         .where(Group.status == GroupStatus.open, Group.deadline <= now)
@@ -37,6 +40,8 @@ async def claim_due_group(session: AsyncSession, now: datetime) -> Group | None:
         .with_for_update(skip_locked=True)
         .execution_options(populate_existing=True)
     )
+    if skip:
+        query = query.where(Group.id.not_in(list(skip)))
     return (await session.scalars(query)).one_or_none()
 
 

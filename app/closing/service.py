@@ -7,6 +7,7 @@ so a second closer waits and then finds the outcome the first one committed.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -45,14 +46,28 @@ async def close(db: Database, caller: Principal, group_id: uuid.UUID) -> Clearin
         return await _clearing_view(session, group, caller)
 
 
-async def close_due(db: Database, now: datetime) -> uuid.UUID | None:
-    """Close one group past its deadline, if any; the worker calls this until it returns None."""
+class CloseFailed(Exception):
+    """The close of one due group failed (and was rolled back); ``group_id`` says which."""
+
+    def __init__(self, group_id: uuid.UUID) -> None:
+        super().__init__(f"closing group {group_id} failed")
+        self.group_id = group_id
+
+
+async def close_due(
+    db: Database, now: datetime, skip: Sequence[uuid.UUID] = ()
+) -> uuid.UUID | None:
+    """Close one group past its deadline, if any, but none of ``skip``; the worker calls this
+    until it returns None. Raises ``CloseFailed`` (from the cause) when the close fails."""
     async with db.write() as session:
-        group = await repository.claim_due_group(session, now)
+        group = await repository.claim_due_group(session, now, skip)
         if group is None:
             return None
-        outcome = await settle(session, group, now)
-        await session.commit()
+        try:
+            outcome = await settle(session, group, now)
+            await session.commit()
+        except Exception as exc:  # rolled back as the session closes
+            raise CloseFailed(group.id) from exc
         GROUPS_CLOSED.labels(outcome.value).inc()  # counted once it is committed
         return group.id
 

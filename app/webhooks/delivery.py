@@ -4,11 +4,16 @@ retry and disable policy.
 A claim sets ``leased_until`` and commits before any HTTP call, and the call runs outside every
 transaction; a worker killed mid-send leaves a lease that simply runs out, and the delivery is
 claimed again. Its ``webhook-id`` never changes, so a receiver drops the duplicate.
+
+The worker runs a ``Dispatcher``: every claimed delivery is sent in a task of its own, so a slow
+receiver holds up only its own endpoint (whose head stays leased until the attempt is recorded,
+and a leased head is never claimed), never the other endpoints.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import uuid
 from collections.abc import Sequence
@@ -20,6 +25,7 @@ from prometheus_client import Counter
 
 from app.db.engine import Database
 from app.db.models import DeliveryStatus, WebhookAttempt
+from app.metrics import WORKER_ERRORS
 from app.settings import Settings
 from app.webhooks import queue
 from app.webhooks.sender import Message, Outcome, message, send
@@ -28,6 +34,8 @@ BATCH = 50  # deliveries claimed per pass, each of a different endpoint, sent co
 MAX_RETRY_AFTER = 24 * 3600.0  # a receiver may slow us down, but not park a delivery forever
 LEASE_MARGIN = 10  # seconds a lease outlives the longest attempt (timeout) plus bookkeeping
 GONE = 410
+
+log = logging.getLogger("pool.webhooks")
 
 DELIVERIES_CREATED = Counter("pool_webhook_deliveries_created_total", "Deliveries fanned out")
 ATTEMPTS = Counter("pool_webhook_attempts_total", "Delivery attempts", ["outcome"])
@@ -141,6 +149,25 @@ async def record(
         await session.commit()
 
 
+async def attempt(
+    db: Database,
+    http: httpx.AsyncClient,
+    settings: Settings,
+    held: Claim,
+    now: datetime | None = None,
+) -> None:
+    """Send one claimed delivery (outside any transaction) and record what came of it."""
+    outcome = await send(
+        http,
+        held.url,
+        held.secrets,
+        held.message,
+        time_limit=settings.webhook_timeout_seconds,
+        allow_private=settings.webhook_allow_private,
+    )
+    await record(db, held, outcome, settings, now or datetime.now(UTC))
+
+
 async def deliver_due(
     db: Database,
     http: httpx.AsyncClient,
@@ -149,29 +176,78 @@ async def deliver_due(
     now: datetime | None = None,
     limit: int = BATCH,
 ) -> int:
-    """Claim, send and record one batch of due deliveries; returns how many were attempted.
+    """Claim, send and record one batch of due deliveries, waiting for all of them; returns how
+    many were attempted.
 
     ``now`` pins the clock of the claim and the records (tests); by default it is read at each
     step, so a retry is scheduled from the end of its attempt."""
     claims = await claim(db, now or datetime.now(UTC), lease_seconds(settings), limit)
     if not claims:
         return 0
-
-    async def attempt(held: Claim) -> None:
-        outcome = await send(
-            http,
-            held.url,
-            held.secrets,
-            held.message,
-            time_limit=settings.webhook_timeout_seconds,
-            allow_private=settings.webhook_allow_private,
-        )
-        await record(db, held, outcome, settings, now or datetime.now(UTC))
-
     # Each claim is a different endpoint, so they go out together; a failure to record one
     # (its lease then runs out and it is retried) must not abandon the others.
-    results = await asyncio.gather(*(attempt(held) for held in claims), return_exceptions=True)
+    results = await asyncio.gather(
+        *(attempt(db, http, settings, held, now) for held in claims), return_exceptions=True
+    )
     for result in results:
         if isinstance(result, BaseException):
             raise result
     return len(claims)
+
+
+class Dispatcher:
+    """Sends due deliveries without waiting for a batch: each claimed delivery goes out in a task
+    of its own, and the next claim only needs room (at most ``most`` attempts in flight). An
+    endpoint still gets one delivery at a time, in feed order: its head stays leased until its
+    attempt is recorded, and ``claim`` takes only unleased heads."""
+
+    def __init__(
+        self, db: Database, http: httpx.AsyncClient, settings: Settings, most: int = BATCH
+    ) -> None:
+        self.db = db
+        self.http = http
+        self.settings = settings
+        self.most = most
+        self.running: set[asyncio.Task[None]] = set()
+
+    async def dispatch(self) -> int:
+        """Claim what is due, as far as there is room, and start sending it; how many started."""
+        room = self.most - len(self.running)
+        if room <= 0:
+            return 0
+        claims = await claim(self.db, datetime.now(UTC), lease_seconds(self.settings), room)
+        for held in claims:
+            task = asyncio.create_task(attempt(self.db, self.http, self.settings, held))
+            self.running.add(task)
+            task.add_done_callback(self._finished)
+        return len(claims)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self.running.discard(task)
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:  # not recorded: its lease runs out and it is claimed again
+            WORKER_ERRORS.labels("webhooks").inc()
+            log.error("webhook delivery attempt failed", exc_info=error)
+
+    async def wait(self, stop: asyncio.Event, seconds: float) -> None:
+        """Until an attempt ends (its endpoint's next delivery may then be due), ``stop`` is
+        set, or ``seconds`` pass."""
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait(
+                {stopping, *self.running}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            stopping.cancel()
+
+    async def finish(self, grace: float) -> None:
+        """Give the attempts in flight ``grace`` seconds to end, then cancel the rest: their
+        leases run out and they are sent again later, with the same ``webhook-id``."""
+        if not self.running:
+            return
+        _, late = await asyncio.wait(set(self.running), timeout=grace)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)

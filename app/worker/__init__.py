@@ -1,1 +1,1 @@
-"""The background worker: closes groups at their deadline and purges expired idempotency keys."""
+"""The background worker: closes groups at their deadline, delivers webhooks, purges what has expired."""

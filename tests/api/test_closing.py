@@ -14,7 +14,7 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.closing.service import close_due
+from app.closing.service import CloseFailed, close_due
 from app.db.engine import Database
 from app.settings import Settings
 from app.worker.loop import Worker
@@ -760,8 +760,10 @@ async def test_a_close_that_rolls_back_is_not_counted(
 
     with monkeypatch.context() as patch:
         patch.setattr(db, "write", write_losing_the_commit)
-        with pytest.raises(ConnectionError):
+        with pytest.raises(CloseFailed) as failed:
             await close_due(db, datetime.now(UTC))
+    assert isinstance(failed.value.__cause__, ConnectionError)
+    assert failed.value.group_id == uuid.UUID(campaign.id)
 
     assert closes_counted(outcome) == before  # rolled back: the group is still open
     assert (await read_group(client, campaign.maker, campaign.id))["status"] == "open"
