@@ -1,1 +1,2 @@
-"""The background worker: closes groups at their deadline, delivers webhooks, purges what has expired."""
+"""The background worker: closes groups at their deadline, delivers webhooks, purges what has
+expired."""
