@@ -46,7 +46,10 @@ def decode_cursor(cursor: str | None) -> uuid.UUID | None:
         raise InvalidCursor from None
 
 
-LimitQuery = Annotated[int, Query(ge=1, le=200, description="Page size, 1 to 200.")]
+PAGE_SIZE_MAX = 200  # fixed: the OpenAPI document promises it to generated clients
+LimitQuery = Annotated[
+    int, Query(ge=1, le=PAGE_SIZE_MAX, description=f"Page size, 1 to {PAGE_SIZE_MAX}.")
+]
 CursorQuery = Annotated[
     str | None, Query(max_length=64, description="`next_cursor` of the previous page.")
 ]

@@ -2,14 +2,13 @@
 
 Built on the ``limits`` library (moving window). The default storage is this process's memory, so
 with several API processes each enforces its own budget; point ``POOL_RATE_LIMIT_STORAGE`` at a
-shared store (e.g. ``redis://host:6379``) to share it. A refused request is a 429 problem with
-``Retry-After``.
+shared store (e.g. ``redis://host:6379``, which needs the ``coredis`` package) to share it. A
+refused request is a 429 problem with ``Retry-After``.
 """
 
 from __future__ import annotations
 
 import math
-import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -54,11 +53,17 @@ class RateLimiter:
         if await self._limiter.hit(item, budget, str(key_id)):
             return
         stats = await self._limiter.get_window_stats(item, budget, str(key_id))
-        wait = max(1, math.ceil(stats.reset_time - time.time()))
+        wait = max(1, math.ceil(stats.reset_time - await self._now(item)))
         raise RateLimited(
             f"The {budget.replace('_', ' ')} budget of this key is {item}; retry in {wait} s.",
             headers={"Retry-After": str(wait)},
         )
+
+    async def _now(self, item: RateLimitItem) -> float:
+        """Now on the clock the storage stamps hits with, which ``reset_time`` is on: the window
+        of a key that is never hit starts now."""
+        empty = await self._limiter.get_window_stats(item, "clock", "")
+        return empty.reset_time - item.get_expiry()
 
 
 def budget_of(method: str) -> str:

@@ -9,6 +9,9 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 STANDARD_WEBHOOKS_SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
+# Stores the rate limiter can count in: this process's memory, or a shared Redis (which the
+# ``limits`` library reaches through its async client, ``coredis``).
+RATE_LIMIT_SCHEMES = ("memory", "redis", "rediss")
 
 
 class LogLevel(StrEnum):
@@ -40,7 +43,6 @@ class Settings(BaseSettings):
     idempotency_ttl_seconds: int = Field(24 * 3600, ge=60)
     max_deadline_days: int = Field(365, ge=1)
     worker_poll_seconds: float = Field(1.0, gt=0, le=60)
-    page_size_max: int = Field(200, ge=1, le=1000)
     event_retention_days: int = Field(30, ge=1, le=3650)
     demand_poll_seconds: int = Field(5, ge=1, le=3600)
 
@@ -64,6 +66,23 @@ class Settings(BaseSettings):
             parse(value)
         except ValueError:
             raise ValueError("must be a rate such as 600/minute or 10/second") from None
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _usable_storage(cls, value: str) -> str:
+        from limits.errors import ConfigurationError
+        from limits.storage import storage_from_string
+
+        scheme, separator, _ = value.partition("://")
+        if not separator or scheme not in RATE_LIMIT_SCHEMES:
+            raise ValueError("must be memory:// or redis://host:port (rediss:// for TLS)")
+        try:  # what app.ratelimit builds: tells a missing client library or a malformed address
+            storage_from_string(f"async+{value}")
+        except (ConfigurationError, ValueError) as exc:
+            # One line, and never the address itself: a Redis URL may carry a password.
+            reason = " ".join(str(exc).replace(value, "…").split()) or type(exc).__name__
+            raise ValueError(f"unusable {scheme}:// store: {reason}") from None
         return value
 
     @field_validator("database_url")

@@ -5,7 +5,8 @@ manufacturer and a handful of consumers, the manufacturer opens a campaign with 
 ladder, consumers arrive over about a minute with small random quantities (the price walks down the
 ladder as breaks are reached), then the manufacturer closes the group and the clearing and the order
 it emitted are shown. A couple of bargain hunters set a limit below every tier, so the clearing
-also shows what happens to an intent whose limit is too low.
+also shows what happens to an intent whose limit is too low. The group's public page is printed
+when the campaign opens, so that a person can watch the same group live in a browser.
 """
 
 from __future__ import annotations
@@ -250,7 +251,8 @@ def _simulate(
     rng: random.Random,
     tag: str,
 ) -> int:
-    console.rule(f"[bold]Pool simulation against {http.base_url}")
+    base = str(http.base_url).rstrip("/")  # httpx keeps a trailing slash on the base URL
+    console.rule(f"[bold]Pool simulation against {base}")
     cast = create_cast(http, admin_key, tag)
     console.print(
         f"Created a manufacturer and {len(cast.consumers)} consumers (their names end in "
@@ -260,6 +262,7 @@ def _simulate(
     group_path = f"/v1/groups/{group['id']}"
     ladder = ", ".join(f"{q}+ units: {money(p)}" for q, p in LADDER)
     console.print(f"The manufacturer opened a campaign with the ladder {ladder}.")
+    console.print(f"Watch it live in a browser: {base}/g/{group['id']}", soft_wrap=True)
     arrivals = plan(seconds, rng)
     board = Board(group, planned=len(arrivals), seconds=seconds)
     try:
@@ -303,7 +306,7 @@ def _simulate(
         console.print("Interrupted: the simulated group was cancelled.")
         raise
     clearing = cast.maker.call("POST", f"{group_path}/close")
-    _show_outcome(console, cast, board.group, clearing, len(arrivals), str(http.base_url))
+    _show_outcome(console, cast, board.group, clearing, len(arrivals), base)
     return 0 if clearing.get("order_id") else 1
 
 

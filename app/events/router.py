@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from app.accounts.auth import CurrentAccount
-from app.db.models import Event, Role
+from app.db.base import utcnow
+from app.db.models import Role
 from app.deps import DbDep, SettingsDep
 from app.errors import InvalidRequest, Unauthenticated, responses
 from app.events import feed
@@ -87,28 +87,30 @@ async def list_events(
     if unknown:
         raise UnknownEventType(f"Unknown: {', '.join(unknown)}. Known: {', '.join(EVENT_TYPES)}.")
     retention = timedelta(days=settings.event_retention_days)
-    position = feed.decode(after, retention, datetime.now(UTC))
+    position = feed.decode(after, retention, utcnow())
     account = None if caller.role == Role.admin else caller.account_id
 
-    async def page() -> Sequence[Event]:
+    async def page() -> feed.Page:
         async with db.read() as session:
-            return await feed.read(
+            return await feed.read_page(
                 session, after=position, account_id=account, types=wanted, limit=limit
             )
 
-    events = await page()
-    if not events and wait:
+    found = await page()
+    if not found.events and wait:
         limiter: RateLimiter = request.app.state.rate_limiter
         await limiter.check("long_poll", caller.key_id)
         gate: LongPollGate = request.app.state.long_polls
         async with gate.enter(caller.key_id):
             clock = asyncio.get_running_loop().time
             deadline = clock() + wait
-            while not events and (left := deadline - clock()) > 0:
+            while not found.events and (left := deadline - clock()) > 0:
                 await notifier.wait(min(left, REPOLL_SECONDS))
-                events = await page()
-    last = feed.position_of(events[-1]) if events else position
+                found = await page()
     return EventPage(
-        data=[EventOut(id=e.id, type=e.type, created_at=e.created_at, data=e.data) for e in events],
-        next_cursor=feed.encode(last) if last else None,
+        data=[
+            EventOut(id=e.id, type=e.type, created_at=e.created_at, data=e.data)
+            for e in found.events
+        ],
+        next_cursor=feed.encode(found.next) if found.next else None,
     )

@@ -68,7 +68,7 @@ async def test_each_key_has_its_own_read_budget_that_refills(limited: Limited, d
     assert answers == [200] * 5 + [429]
     refused = await client.get("/v1/accounts/me", headers=admin)
     assert refused.json()["code"] == "rate_limited"
-    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert refused.headers["retry-after"] == "60"  # five reads at the same instant, 5/minute
 
     other = await client.post("/v1/accounts", json={"role": "consumer", "name": "x"}, headers=admin)
     assert other.status_code == 201  # writes have their own budget
@@ -89,6 +89,25 @@ async def test_writes_have_a_separate_budget(limited: Limited, db: Any) -> None:
     assert answers == [201, 201, 429]
     assert (await client.get("/v1/accounts/me", headers=admin)).status_code == 200
     clock.now += 61
+    assert (await client.post("/v1/accounts", json=body, headers=admin)).status_code == 201
+
+
+async def test_retry_after_is_when_the_oldest_hit_leaves_the_window(
+    limited: Limited, db: Any
+) -> None:
+    client, clock, _ = limited
+    admin = auth(ADMIN_KEY)
+    body = {"role": "consumer", "name": "x"}
+    for _ in range(2):  # the write budget, 2/minute, spent at t=0
+        assert (await client.post("/v1/accounts", json=body, headers=admin)).status_code == 201
+    clock.now += 10
+    refused = await client.post("/v1/accounts", json=body, headers=admin)
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "50"
+    assert "retry in 50 s" in refused.json()["detail"]
+    clock.now += 49  # t=59: still inside the window
+    assert (await client.post("/v1/accounts", json=body, headers=admin)).status_code == 429
+    clock.now += 1.5  # t=60.5: the hits of t=0 have left it
     assert (await client.post("/v1/accounts", json=body, headers=admin)).status_code == 201
 
 

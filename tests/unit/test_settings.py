@@ -1,10 +1,15 @@
+import importlib.util
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from app.settings import STANDARD_WEBHOOKS_SCHEDULE, SettingsError, load_settings
+from app.settings import STANDARD_WEBHOOKS_SCHEDULE, Settings, SettingsError, load_settings
+
+APP = Path(__file__).resolve().parents[2] / "app"
 
 
 def test_defaults_run_on_sqlite_in_the_working_folder(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -29,6 +34,9 @@ def test_defaults_run_on_sqlite_in_the_working_folder(monkeypatch: pytest.Monkey
         ("POOL_DATABASE_URL", "mysql://localhost/pool", "POOL_DATABASE_URL"),
         ("POOL_WEBHOOK_RETRY_SCHEDULE", "5,soon,60", "POOL_WEBHOOK_RETRY_SCHEDULE"),
         ("POOL_ADMIN_API_KEY", "short", "POOL_ADMIN_API_KEY"),
+        ("POOL_RATE_LIMIT_STORAGE", "foo://x", "POOL_RATE_LIMIT_STORAGE"),
+        ("POOL_RATE_LIMIT_STORAGE", "memcached://localhost:11211", "POOL_RATE_LIMIT_STORAGE"),
+        ("POOL_RATE_LIMIT_STORAGE", "localhost:6379", "POOL_RATE_LIMIT_STORAGE"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_it(
@@ -42,9 +50,41 @@ def test_a_bad_setting_is_one_line_naming_it(
     assert "\n" not in message
 
 
+def test_every_setting_is_read_by_the_service() -> None:
+    """A POOL_ variable that nothing reads misleads operators: they set it and nothing changes."""
+    sources = "\n".join(
+        path.read_text() for path in APP.rglob("*.py") if path != APP / "settings.py"
+    )
+    unread = [name for name in Settings.model_fields if not re.search(rf"\b{name}\b", sources)]
+    assert not unread, f"settings nothing reads: {unread}"
+
+
 def test_retry_schedule_is_comma_separated_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POOL_WEBHOOK_RETRY_SCHEDULE", "1, 2,30")
     assert load_settings().webhook_retry_schedule == (1, 2, 30)
+
+
+def test_rate_limits_are_counted_in_memory_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("POOL_RATE_LIMIT_STORAGE", "memory://")
+    assert load_settings().rate_limit_storage == "memory://"
+
+
+@pytest.mark.parametrize("uri", ["redis://localhost:6379", "rediss://cache.example:6380/0"])
+def test_a_redis_rate_limit_storage_needs_the_async_redis_client(
+    monkeypatch: pytest.MonkeyPatch, uri: str
+) -> None:
+    monkeypatch.setenv("POOL_RATE_LIMIT_STORAGE", uri)
+    if importlib.util.find_spec("coredis") is not None:
+        assert load_settings().rate_limit_storage == uri
+        return
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith("invalid setting POOL_RATE_LIMIT_STORAGE:")
+    assert "coredis" in message
+    assert "\n" not in message
 
 
 @pytest.mark.parametrize("command", [["migrate"], ["serve"]])
@@ -65,8 +105,14 @@ def test_the_cli_stops_on_a_bad_setting_without_a_traceback(command: list[str]) 
     ]
 
 
-def test_importing_the_asgi_app_with_a_bad_setting_exits_with_one_line() -> None:
-    env = {**os.environ, "POOL_DATABASE_URL": "oracle://nope"}
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("POOL_DATABASE_URL", "oracle://nope"), ("POOL_RATE_LIMIT_STORAGE", "foo://x")],
+)
+def test_importing_the_asgi_app_with_a_bad_setting_exits_with_one_line(
+    name: str, value: str
+) -> None:
+    env = {**os.environ, name: value}
     result = subprocess.run(
         [sys.executable, "-c", "import app.main"],
         env=env,
@@ -77,4 +123,5 @@ def test_importing_the_asgi_app_with_a_bad_setting_exits_with_one_line() -> None
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("pool: invalid setting POOL_DATABASE_URL:")
+    assert result.stderr.startswith(f"pool: invalid setting {name}:")
+    assert len(result.stderr.strip().splitlines()) == 1
