@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 
 from app import handlers, ops
 from app.accounts import service as accounts
+from app.accounts.key_cache import KeyCache, listen_for_revocations
 from app.accounts.router import keys_router
 from app.accounts.router import router as accounts_router
 from app.audit.router import router as audit_router
@@ -67,9 +68,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     db = Database(settings.database_url, settings.db_pool_size)
     app.state.db = db
+    # SQLite serves one process: its cache is on at once. PostgreSQL's turns on with its LISTEN.
+    app.state.key_cache = keys = KeyCache(enabled=db.is_sqlite)
     stop = asyncio.Event()
     worker: asyncio.Task[None] | None = None
     trail: asyncio.Task[None] | None = None
+    listener: asyncio.Task[None] | None = None
     try:
         if settings.migrate_on_start:  # any ASGI server running app.main:app gets a ready schema
             await asyncio.to_thread(upgrade, settings.database_url)
@@ -80,13 +84,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.run_worker:
             worker = asyncio.create_task(Worker(db, settings).run(stop), name="pool-worker")
         trail = asyncio.create_task(app.state.audit.run(db, stop), name="pool-audit")
+        if not db.is_sqlite:
+            revocations = listen_for_revocations(db, keys, stop)
+            listener = asyncio.create_task(revocations, name="pool-key-revocations")
         # Everything loaded so far lives as long as the process: keep it out of the collector's
         # full passes (measured: ~0.1 s pauses of the event loop, ~50 µs per join on average).
         gc.freeze()
         yield
     finally:
         stop.set()
-        for task in (worker, trail):
+        for task in (worker, trail, listener):
             if task is not None:
                 await task
         await db.dispose()

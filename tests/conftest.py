@@ -10,6 +10,7 @@ none answers, a failure under ``CI=true``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -19,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+import requests
 from sqlalchemy import text
 
 from app.accounts.service import ensure_account_with_key
@@ -100,35 +102,72 @@ async def db(app: Any) -> Database:
     return database
 
 
-async def empty_tables(db: Database) -> None:
+async def empty_tables(app: Any) -> None:
+    """Delete every row under the app's feet, and forget the keys its cache holds (the admin
+    comes back with the same key but another account)."""
+    db: Database = app.state.db
     names = [table.name for table in reversed(Base.metadata.sorted_tables)]
     async with db.write() as session:  # DELETE: cheaper than TRUNCATE for small tables
         for name in names:
             await session.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608  (table names)
         await session.commit()
     await ensure_account_with_key(db, Role.admin, "admin", ADMIN_KEY)
+    app.state.key_cache.clear()
 
 
 @pytest.fixture(autouse=True)
 async def _clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     yield
     if "db" in request.fixturenames:
-        await empty_tables(request.getfixturevalue("db"))
+        await empty_tables(request.getfixturevalue("app"))
 
 
-async def _collect(response: httpx.Response) -> None:
-    is_json = response.headers.get("content-type", "").startswith("application/json")
-    if is_json and (body := await response.aread()):
-        collect_secrets(json.loads(body))
+def _collect(content_type: str, body: bytes) -> None:
+    if content_type.startswith("application/json") and body:
+        with contextlib.suppress(ValueError):
+            collect_secrets(json.loads(body))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collect_secrets() -> Iterator[None]:
+    """Every key and webhook secret a response of the session carries, through any client: the
+    ``client`` fixture, an app or a server a test runs itself, the contract tests' ``requests``
+    session. Streamed responses are left unread (their callers read them)."""
+    async_send, sync_send, requests_send = (
+        httpx.AsyncClient.send,
+        httpx.Client.send,
+        requests.Session.send,
+    )
+
+    async def send_async(self: httpx.AsyncClient, request: Any, **kwargs: Any) -> Any:
+        response = await async_send(self, request, **kwargs)
+        if not kwargs.get("stream"):
+            _collect(response.headers.get("content-type", ""), response.content)
+        return response
+
+    def send_sync(self: httpx.Client, request: Any, **kwargs: Any) -> Any:
+        response = sync_send(self, request, **kwargs)
+        if not kwargs.get("stream"):
+            _collect(response.headers.get("content-type", ""), response.content)
+        return response
+
+    def send_requests(self: requests.Session, request: Any, **kwargs: Any) -> Any:
+        response = requests_send(self, request, **kwargs)
+        if not kwargs.get("stream"):
+            _collect(response.headers.get("content-type", ""), response.content)
+        return response
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(httpx.AsyncClient, "send", send_async)
+        patch.setattr(httpx.Client, "send", send_sync)
+        patch.setattr(requests.Session, "send", send_requests)
+        yield
 
 
 @pytest.fixture
 async def client(app: Any, db: Database) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
-    hooks = {"response": [_collect]}
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://pool.test", event_hooks=hooks
-    ) as http:
+    async with httpx.AsyncClient(transport=transport, base_url="http://pool.test") as http:
         yield http
 
 

@@ -9,7 +9,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.accounts.service import Principal, authenticate
 from app.db.models import Role
-from app.deps import DbDep
 from app.errors import Forbidden, Unauthenticated
 from app.ratelimit import RateLimiter, budget_of
 
@@ -20,27 +19,36 @@ bearer = HTTPBearer(
 )
 
 
-async def current_principal(
-    request: Request,
-    db: DbDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+async def _authenticated(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
 ) -> Principal:
     """The caller, authenticated and counted against its key's rate budget."""
     if credentials is None or not credentials.credentials:
         raise Unauthenticated("Send `Authorization: Bearer <api key>`.")
-    principal = await authenticate(db, credentials.credentials)
+    state = request.app.state
+    principal = await authenticate(state.db, credentials.credentials, state.key_cache)
     if principal is None:
         raise Unauthenticated("The API key is unknown or revoked.")
     request.state.principal = principal  # for the audit trail
-    limiter: RateLimiter = request.app.state.rate_limiter
+    limiter: RateLimiter = state.rate_limiter
     await limiter.check(budget_of(request.method), principal.key_id)
     return principal
+
+
+# One dependency per route, with the bearer scheme as its only sub-dependency: every level of
+# FastAPI's dependency solving costs time on every request (bench/README.md, "join").
+async def current_principal(request: Request, credentials: Credentials) -> Principal:
+    return await _authenticated(request, credentials)
 
 
 def require(*roles: Role) -> object:
     allowed = ", ".join(sorted(role.value for role in roles))
 
-    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def check(request: Request, credentials: Credentials) -> Principal:
+        principal = await _authenticated(request, credentials)
         if principal.role not in roles:
             raise Forbidden(f"This needs the role {allowed}; you are {principal.role.value}.")
         return principal

@@ -1,7 +1,8 @@
 """Use cases on API keys: issue another key for an account, list them, revoke one.
 
 An admin manages every account's keys; any account manages its own. Revocation is immediate:
-every request looks its key up, nothing is cached.
+the key is evicted from this process's key cache after the commit, and from every other
+process's by the NOTIFY its transaction sends (``app.accounts.key_cache``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from app.accounts import repository
+from app.accounts.key_cache import KeyCache
 from app.accounts.keys import display_prefix, generate_key, hash_key
 from app.accounts.service import Principal
 from app.db.engine import Database
@@ -67,11 +69,16 @@ async def list_keys(db: Database, caller: Principal, account_id: uuid.UUID) -> S
         return await repository.list_keys(session, account_id)
 
 
-async def revoke_key(db: Database, caller: Principal, key_id: uuid.UUID) -> None:
+async def revoke_key(
+    db: Database, caller: Principal, key_id: uuid.UUID, cache: KeyCache | None = None
+) -> None:
     """Revoke a key at once; revoking a revoked key changes nothing."""
     async with db.write() as session:
         key = await repository.get_key(session, key_id)
         if key is None or not _may_manage(caller, key.account_id):
             raise KeyNotFound
         await repository.revoke_key(session, key.id, datetime.now(UTC))
+        await repository.announce_revocation(session, key.id)
         await session.commit()
+    if cache is not None:
+        cache.revoke(key_id)

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.key_cache import CHANNEL
 from app.db.engine import Database, PgStatement
 from app.db.models import Account, ApiKey, Role
 
@@ -106,3 +107,9 @@ async def revoke_key(session: AsyncSession, key_id: uuid.UUID, now: datetime) ->
         .where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+
+
+async def announce_revocation(session: AsyncSession, key_id: uuid.UUID) -> None:
+    """PostgreSQL: tell every process's key cache, once this transaction commits."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_notify(CHANNEL, str(key_id))))

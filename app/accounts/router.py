@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
 from pydantic import BaseModel, ConfigDict
 
 from app.accounts import keys_service, service
@@ -119,8 +119,10 @@ keys_router = APIRouter(prefix="/v1/keys", tags=["keys"])
 )
 async def revoke_key(
     key_id: Annotated[str, Path(description="The key's id (a UUID).")],
+    request: Request,
     db: DbDep,
     caller: CurrentAccount,
 ) -> Response:
-    await keys_service.revoke_key(db, caller, _uuid_or_404(key_id, KeyNotFound))
+    key = _uuid_or_404(key_id, KeyNotFound)
+    await keys_service.revoke_key(db, caller, key, request.app.state.key_cache)
     return Response(status_code=status.HTTP_204_NO_CONTENT)  # no body, so no Content-Type

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from app.accounts import repository
+from app.accounts.key_cache import KeyCache
 from app.accounts.keys import display_prefix, generate_key, hash_key, same_hash
 from app.db.engine import Database
 from app.db.models import Account, Role
@@ -64,17 +65,32 @@ async def ensure_account_with_key(db: Database, role: Role, name: str, raw_key: 
     return True
 
 
-async def authenticate(db: Database, raw_key: str) -> Principal | None:
-    """The principal for a presented key, or None. Records last use at most once a minute."""
-    owner = await repository.key_owner(db, hash_key(raw_key))
-    if owner is None or not same_hash(owner.key_hash, raw_key):
-        return None
+async def authenticate(
+    db: Database, raw_key: str, cache: KeyCache | None = None
+) -> Principal | None:
+    """The principal for a presented key, or None. Known keys are served from ``cache``
+    (``app.accounts.key_cache``); last use is recorded at most once a minute."""
+    digest = hash_key(raw_key)
+    entry = cache.get(digest) if cache is not None else None
+    if entry is not None:
+        principal, last_used_at = entry.principal, entry.last_used_at
+    else:
+        revision = cache.revision if cache is not None else 0
+        owner = await repository.key_owner(db, digest)
+        if owner is None or not same_hash(owner.key_hash, raw_key):
+            return None
+        principal = Principal(owner.account_id, owner.role, owner.name, owner.key_id)
+        last_used_at = owner.last_used_at
+        if cache is not None:
+            entry = cache.put(digest, principal, last_used_at, revision)
     now = datetime.now(UTC)
-    if owner.last_used_at is None or owner.last_used_at < now - timedelta(minutes=1):
+    if last_used_at is None or last_used_at < now - timedelta(minutes=1):
         async with db.write() as session:
-            await repository.touch_key(session, owner.key_id, now)
+            await repository.touch_key(session, principal.key_id, now)
             await session.commit()
-    return Principal(owner.account_id, owner.role, owner.name, owner.key_id)
+        if entry is not None:
+            entry.last_used_at = now
+    return principal
 
 
 async def get_account(db: Database, account_id: uuid.UUID) -> Account | None:

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
+import asyncpg
 from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import make_url
@@ -125,6 +126,12 @@ class Database:
             # In a greenlet: returning an overflow connection closes it, through SQLAlchemy's
             # asyncpg adapter. A lost connection is dropped, not handed out again.
             await greenlet_spawn(pooled.invalidate if driver.is_closed() else pooled.close)
+
+    async def listener(self) -> Any:
+        """PostgreSQL only: an asyncpg connection of its own, outside the pool, for LISTEN."""
+        args, kwargs = self.writer.dialect.create_connect_args(self.writer.url)
+        server_settings = {"application_name": "pool-listener"}
+        return await asyncpg.connect(*args, **kwargs, server_settings=server_settings)
 
     async def ping(self) -> None:
         async with self.reader.connect() as connection:

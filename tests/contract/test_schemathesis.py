@@ -212,7 +212,7 @@ async def world(app: Any, _patched: None) -> AsyncIterator[World]:
     Current.world = built
     yield built
     Current.world = None
-    await empty_tables(app.state.db)
+    await empty_tables(app)
 
 
 @pytest.fixture(scope="module")
