@@ -33,7 +33,7 @@ from app.groups.errors import (
     TooManyIntents,
 )
 from app.groups.join_repository import AnswerRace, GroupNow, Pledge, join_transaction
-from app.groups.schemas import IntentCreate, IntentOut
+from app.groups.schemas import MAX_GROUP_VOLUME, IntentCreate, IntentOut
 from app.groups.views import intent_view
 from app.idempotency import Idempotency, answer_row, key_params, stored_answer
 from app.ids import new_id
@@ -189,9 +189,10 @@ def _refusal(group: GroupNow, quantity: int, now: datetime) -> AppError:
     if group.status != GroupStatus.open or group.deadline <= now:
         state = _state(group.status, group.deadline, now)
         return GroupNotOpen(f"The group is {state}; it takes no more intents.")
-    room = (group.max_quantity or 0) - group.total_quantity
+    cap = group.max_quantity or MAX_GROUP_VOLUME
+    room = cap - group.total_quantity
     return MaxQuantityExceeded(
-        f"The cap is {group.max_quantity} units; {room} are left and you asked for {quantity}."
+        f"The cap is {cap} units; {room} are left and you asked for {quantity}."
     )
 
 

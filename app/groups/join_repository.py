@@ -40,6 +40,7 @@ from app.db.models import (
 )
 from app.events.outbox import NewEvent, current_tx_of, emit, event_row
 from app.groups.repository import PRICE_REACHED, Totals, lower_price_reached
+from app.groups.schemas import MAX_GROUP_VOLUME
 from app.idempotency import CLAIM, FORGET, StoredRow
 
 
@@ -200,6 +201,7 @@ _TAKES = (
     Group.id == bindparam("group_id"),
     Group.status == GroupStatus.open,
     Group.deadline > bindparam("now"),
+    Group.total_quantity + bindparam("quantity") <= MAX_GROUP_VOLUME,
     or_(
         Group.max_quantity.is_(None),
         Group.total_quantity + bindparam("quantity") <= Group.max_quantity,

@@ -23,7 +23,13 @@ Currency = Annotated[
     StringConstraints(min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$"),
     AfterValidator(_upper_iso4217),
 ]
-Money = Annotated[int, Field(gt=0, le=10**12, description="Minor units (cents) of the currency.")]
+# An order's amount is its volume times its unit price: with both at most 10**9 it fits the
+# 64-bit integer it is stored in (a join past MAX_GROUP_VOLUME is refused like one past a cap).
+MAX_UNIT_PRICE = 10**9
+MAX_GROUP_VOLUME = 10**9
+Money = Annotated[
+    int, Field(gt=0, le=MAX_UNIT_PRICE, description="Minor units (cents) of the currency.")
+]
 Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
 
 
@@ -95,8 +101,9 @@ class GroupCreate(BaseModel):
         description="ISO 4217 code; a campaign's must match its offer's.", examples=["EUR"]
     )
     deadline: datetime = Field(description="When the group closes (RFC 3339, with an offset).")
-    max_quantity: Annotated[int, Field(ge=1, le=10**9)] | None = Field(
-        default=None, description="Hard cap on the sum of active intents."
+    max_quantity: Annotated[int, Field(ge=1, le=MAX_GROUP_VOLUME)] | None = Field(
+        default=None,
+        description="Hard cap on the sum of active intents (without one, the cap is 10^9 units).",
     )
     max_per_intent: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
         default=1_000_000, description="Largest quantity one intent may pledge."

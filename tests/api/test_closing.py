@@ -12,10 +12,12 @@ from typing import Any
 import httpx
 import pytest
 from prometheus_client import REGISTRY
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.closing.service import CloseFailed, close_due
 from app.db.engine import Database
+from app.db.models import Intent
 from app.settings import Settings
 from app.worker.loop import Worker
 from tests.api.closing_helpers import (
@@ -769,3 +771,21 @@ async def test_a_close_that_rolls_back_is_not_counted(
     assert (await read_group(client, campaign.maker, campaign.id))["status"] == "open"
     assert await close_due(db, datetime.now(UTC)) == uuid.UUID(campaign.id)
     assert closes_counted(outcome) == before + 1
+
+
+async def test_the_largest_order_amount_fits(
+    client: httpx.AsyncClient, db: Database, make_account: MakeAccount
+) -> None:
+    """A billion units at a billion minor units each, the most a group can reach: the order's
+    amount (10^18) is stored and shown exactly."""
+    dearest = {"currency": "EUR", "tiers": tiers((1, 10**9))}
+    campaign = await start_campaign(client, make_account, [(1, None, "DE")], offer=dearest)
+    async with db.write() as session:  # one intent of a billion units, beyond max_per_intent
+        await session.execute(
+            update(Intent).where(Intent.group_id == uuid.UUID(campaign.id)).values(quantity=10**9)
+        )
+        await session.commit()
+    result = await closed(client, campaign.maker, campaign.id)
+    assert (result["status"], result["unit_price"]) == ("confirmed", 10**9)
+    order = (await get_order(client, campaign.maker, result["order_id"])).json()
+    assert (order["total_quantity"], order["total_amount"]) == (10**9, 10**18)

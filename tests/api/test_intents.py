@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import select, update
 
 from app.db.engine import Database
-from app.db.models import Intent, IntentStatus
+from app.db.models import Group, Intent, IntentStatus
 from tests.api.groups_helpers import (
     bid,
     caller,
+    campaign_body,
     events,
     expire,
     join,
@@ -401,3 +402,39 @@ async def test_each_tier_is_announced_once(
     async with db.read() as session:
         statuses = (await session.scalars(select(Intent.status))).all()
     assert sorted(statuses) == sorted([IntentStatus.withdrawn] * 2 + [IntentStatus.active] * 3)
+
+
+async def test_a_group_without_a_cap_still_takes_at_most_a_billion_units(
+    client: httpx.AsyncClient, db: Database, make_account: MakeAccount
+) -> None:
+    """The volume ceiling keeps every order's amount (volume times price, at most 10^9 * 10^9)
+    inside a 64-bit integer."""
+    group = await make_campaign(client, await make_account("manufacturer"))
+    consumer = await make_account("consumer")
+    async with db.write() as session:  # a billion units of real joins would take too long
+        await session.execute(
+            update(Group).where(Group.id == uuid.UUID(group["id"])).values(total_quantity=10**9 - 5)
+        )
+        await session.commit()
+    refused = problem(await join(client, consumer, group["id"], 6), 409, "max_quantity_exceeded")
+    assert "5 are left" in refused["detail"]
+    assert (await join(client, consumer, group["id"], 5)).status_code == 201
+    assert (await read_group(client, consumer, group["id"]))["total_quantity"] == 10**9
+
+
+async def test_a_price_above_a_billion_minor_units_is_refused(
+    client: httpx.AsyncClient, make_account: MakeAccount
+) -> None:
+    maker = await make_account("manufacturer")
+    too_dear = {"currency": "EUR", "tiers": [{"min_quantity": 1, "unit_price": 10**9 + 1}]}
+    response = await client.post(
+        "/v1/groups", json=campaign_body(offer=too_dear), headers=maker["headers"]
+    )
+    problem(response, 422, "validation_error")
+    group = await make_campaign(client, maker)
+    consumer = await make_account("consumer")
+    problem(
+        await join(client, consumer, group["id"], 1, max_unit_price=10**9 + 1),
+        422,
+        "validation_error",
+    )

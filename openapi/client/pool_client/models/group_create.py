@@ -25,7 +25,7 @@ class GroupCreate:
         deadline (datetime.datetime): When the group closes (RFC 3339, with an offset).
         description (str | Unset):  Default: ''.
         category (None | str | Unset): Free-form label to filter by (`GET /v1/groups?category=`).
-        max_quantity (int | None | Unset): Hard cap on the sum of active intents.
+        max_quantity (int | None | Unset): Hard cap on the sum of active intents (without one, the cap is 10^9 units).
         max_per_intent (int | Unset): Largest quantity one intent may pledge. Default: 1000000.
         offer (None | OfferIn | Unset): Required for a manufacturer's campaign; absent for a consumer's request.
     """

@@ -8,18 +8,35 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.page_offer_out import PageOfferOut
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     group_id: str,
+    *,
+    limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["limit"] = limit
+
+    json_cursor: None | str | Unset
+    if isinstance(cursor, Unset):
+        json_cursor = UNSET
+    else:
+        json_cursor = cursor
+    params["cursor"] = json_cursor
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/groups/{group_id}/offers".format(
             group_id=quote(str(group_id), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -30,6 +47,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_200 = PageOfferOut.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
 
     if response.status_code == 401:
         response_401 = Problem.from_dict(response.json())
@@ -77,11 +99,15 @@ def sync_detailed(
     group_id: str,
     *,
     client: AuthenticatedClient,
+    limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Response[PageOfferOut | Problem]:
     """The group's live offers (a manufacturer sees only its own on others' groups)
 
     Args:
         group_id (str): The group's id (a UUID).
+        limit (int | Unset): Page size, 1 to 200. Default: 50.
+        cursor (None | str | Unset): `next_cursor` of the previous page.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -93,6 +119,8 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         group_id=group_id,
+        limit=limit,
+        cursor=cursor,
     )
 
     response = client.get_httpx_client().request(
@@ -106,11 +134,15 @@ def sync(
     group_id: str,
     *,
     client: AuthenticatedClient,
+    limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> PageOfferOut | Problem | None:
     """The group's live offers (a manufacturer sees only its own on others' groups)
 
     Args:
         group_id (str): The group's id (a UUID).
+        limit (int | Unset): Page size, 1 to 200. Default: 50.
+        cursor (None | str | Unset): `next_cursor` of the previous page.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -123,6 +155,8 @@ def sync(
     return sync_detailed(
         group_id=group_id,
         client=client,
+        limit=limit,
+        cursor=cursor,
     ).parsed
 
 
@@ -130,11 +164,15 @@ async def asyncio_detailed(
     group_id: str,
     *,
     client: AuthenticatedClient,
+    limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> Response[PageOfferOut | Problem]:
     """The group's live offers (a manufacturer sees only its own on others' groups)
 
     Args:
         group_id (str): The group's id (a UUID).
+        limit (int | Unset): Page size, 1 to 200. Default: 50.
+        cursor (None | str | Unset): `next_cursor` of the previous page.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -146,6 +184,8 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         group_id=group_id,
+        limit=limit,
+        cursor=cursor,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -157,11 +197,15 @@ async def asyncio(
     group_id: str,
     *,
     client: AuthenticatedClient,
+    limit: int | Unset = 50,
+    cursor: None | str | Unset = UNSET,
 ) -> PageOfferOut | Problem | None:
     """The group's live offers (a manufacturer sees only its own on others' groups)
 
     Args:
         group_id (str): The group's id (a UUID).
+        limit (int | Unset): Page size, 1 to 200. Default: 50.
+        cursor (None | str | Unset): `next_cursor` of the previous page.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -175,5 +219,7 @@ async def asyncio(
         await asyncio_detailed(
             group_id=group_id,
             client=client,
+            limit=limit,
+            cursor=cursor,
         )
     ).parsed
