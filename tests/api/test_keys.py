@@ -30,7 +30,7 @@ async def test_an_account_issues_lists_and_revokes_its_own_keys(
     revoked = await client.delete(f"/v1/keys/{issued.json()['id']}", headers=ada["headers"])
     assert revoked.status_code == 204
     refused = await client.get("/v1/accounts/me", headers=auth(second))
-    assert refused.status_code == 401  # at once: nothing caches keys
+    assert refused.status_code == 401  # at once: the revoking process drops it from its cache
     again = await client.delete(f"/v1/keys/{issued.json()['id']}", headers=ada["headers"])
     assert again.status_code == 204
     assert (await client.get("/v1/accounts/me", headers=ada["headers"])).status_code == 200
