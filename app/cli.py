@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -54,8 +55,20 @@ def cmd_serve(args: argparse.Namespace) -> None:
     upgrade(settings.database_url)
     base = f"http://{settings.host}:{settings.port}"
     print(f"pool: serving on {base}  (API docs: {base}/docs)", flush=True)
+    app: Any = create_app(settings) if settings.workers == 1 else None
+    processes: dict[str, Any] = {}
+    if settings.workers > 1:
+        # uvicorn imports `app.main:app` in each process, which reads POOL_* itself: hand it what
+        # the command line changed, and skip the migration done above. The admin is made here,
+        # once, not by every process at the same moment.
+        if (admin_key := settings.admin_api_key) is not None:
+            _run_db(settings, lambda db: _ensure_admin(db, admin_key.get_secret_value()))
+        os.environ.update(
+            POOL_HOST=settings.host, POOL_PORT=str(settings.port), POOL_MIGRATE_ON_START="false"
+        )
+        app, processes = "app.main:app", {"workers": settings.workers}
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.value,
@@ -64,7 +77,15 @@ def cmd_serve(args: argparse.Namespace) -> None:
         limit_concurrency=settings.max_connections,  # beyond it: 503, not an exhausted server
         timeout_keep_alive=5,
         timeout_graceful_shutdown=10,
+        **processes,
     )
+
+
+async def _ensure_admin(db: Any, raw_key: str) -> None:
+    from app.accounts.service import ensure_account_with_key
+    from app.db.models import Role
+
+    await ensure_account_with_key(db, Role.admin, "admin", raw_key)
 
 
 def cmd_worker(args: argparse.Namespace) -> None:

@@ -68,8 +68,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     db = Database(settings.database_url, settings.db_pool_size)
     app.state.db = db
-    # SQLite serves one process: its cache is on at once. PostgreSQL's turns on with its LISTEN.
-    app.state.key_cache = keys = KeyCache(enabled=db.is_sqlite)
+    # PostgreSQL's key cache turns on with its LISTEN for revocations. SQLite has no such signal
+    # between processes (POOL_WORKERS): there an entry lives a second.
+    keys = KeyCache(enabled=True, ttl=1.0) if db.is_sqlite else KeyCache(enabled=False)
+    app.state.key_cache = keys
     stop = asyncio.Event()
     worker: asyncio.Task[None] | None = None
     trail: asyncio.Task[None] | None = None

@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     max_intents_per_consumer: int = Field(20, ge=1, le=1_000_000)
     body_timeout_seconds: float = Field(30, gt=0, le=600)
     max_connections: int = Field(1000, ge=10, le=100_000)
+    workers: int = Field(1, ge=1, le=64)  # API processes `pool serve` starts
 
     @field_validator("rate_limit_reads", "rate_limit_writes", "rate_limit_long_polls")
     @classmethod
