@@ -1,10 +1,11 @@
 """Join benchmark: `POST /v1/groups/{id}/intents` of a real `pool serve` against the physical limit.
 
-    python -m bench.join [--rounds 2] [--dur 10s] [--conn 64] [--pool-size 8] [--rev HEAD]
+    python -m bench.join [--rounds 2] [--dur 10s] [--conn 64] [--pool-size 8] [--workers 1]
+                         [--rev HEAD]
                          [--scenarios hot_pg,spread_pg,hot_sqlite,spread_sqlite]
                          [--only both|ours|reference] [--ref-pg-pool 4] [--ref-sqlite-sync NORMAL]
 
-Drives a real `pool serve` process (uvicorn, one process, POOL_RUN_WORKER=false) with `wrk -t1
+Drives a real `pool serve` (uvicorn, `--workers` processes, POOL_RUN_WORKER=false) with `wrk -t1
 -c64 --latency` and the reference's `bench.lua` from a separate process, on ONE hot group and
 spread uniformly over 1,000 groups, on PostgreSQL (127.0.0.1:5432, user postgres, a fresh
 database `pool_bench` per scenario, dropped at the end) and on SQLite (a fresh file per scenario).
@@ -169,7 +170,9 @@ def free_port() -> int:
 class Server:
     """`pool serve` as a child process (uvicorn runs in it: its PID is the server's)."""
 
-    def __init__(self, db_url: str, pool_size: int, logfile: Path, src: Path = REPO) -> None:
+    def __init__(
+        self, db_url: str, pool_size: int, logfile: Path, src: Path = REPO, workers: int = 1
+    ) -> None:
         self.port = free_port()
         self.admin_key = "pool_adm_bench_" + secrets.token_urlsafe(18)
         self.logfile = logfile
@@ -185,6 +188,7 @@ class Server:
             "POOL_RATE_LIMITS_ENABLED": "false",
             "POOL_MAX_INTENTS_PER_CONSUMER": "1000000",
             "POOL_DB_POOL_SIZE": str(pool_size),
+            "POOL_WORKERS": str(workers),
             "PYTHONDONTWRITEBYTECODE": "1",
         }
         # `pool serve` itself for the working tree; for an exported revision the same entry point,
@@ -215,19 +219,35 @@ class Server:
     def log_tail(self) -> str:
         return "\n".join(self.logfile.read_text(errors="replace").splitlines()[-30:])
 
-    def _proc_file(self, name: str) -> str:
-        return Path(f"/proc/{self.proc.pid}/{name}").read_text()
+    def pids(self) -> list[int]:
+        """The server's processes: `pool serve` and, with POOL_WORKERS > 1, every process it
+        started (uvicorn's workers and multiprocessing's helper)."""
+        found, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            with contextlib.suppress(OSError):
+                todo += map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+        return found
 
     def peak_rss_mb(self) -> float:
-        """VmHWM: the resident set's high-water mark of the server process."""
-        for line in self._proc_file("status").splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        """VmHWM: the resident set's high-water mark, summed over the server's processes."""
+        total = 0
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        total += int(line.split()[1])
+        return total / 1024 if total else float("nan")
 
     def cpu_seconds(self) -> float:
-        fields = self._proc_file("stat").rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+        """utime + stime, summed over the server's processes."""
+        ticks = 0
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -410,7 +430,7 @@ def smoke_join(server: Server, key: str, path: str) -> None:
 
 def run_ours(scenario: Scenario, args: argparse.Namespace, tag: str) -> Run:
     url = fresh_pg() if scenario.db == "pg" else fresh_sqlite()
-    server = Server(url, args.pool_size, WORK / f"serve-{tag}.log", args.src)
+    server = Server(url, args.pool_size, WORK / f"serve-{tag}.log", args.src, args.workers)
     try:
         key, paths = seed(server)
         pathfile = WORK / f"paths-{tag}.txt"
@@ -546,6 +566,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conn", type=int, default=64, help="wrk connections (default 64)")
     parser.add_argument(
         "--pool-size", type=int, default=8, help="POOL_DB_POOL_SIZE of our server (default 8)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="POOL_WORKERS of our server (default 1)"
     )
     parser.add_argument(
         "--ref-pg-pool", type=int, default=4, help="the reference's PG_POOL (its default 4)"
@@ -694,6 +717,7 @@ def main(argv: list[str] | None = None) -> int:
         "rounds": args.rounds,
         "code": code,
         "pool_size": args.pool_size,
+        "workers": args.workers,
         "ref_pg_pool": args.ref_pg_pool,
         "ref_sqlite_sync": args.ref_sqlite_sync,
         "failures": len(failures),
