@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
 
 from app.accounts.auth import CurrentAdmin
-from app.db.models import AuditEntry
+from app.audit import service
 from app.deps import DbDep
 from app.errors import Forbidden, Unauthenticated, responses
 from app.pagination import CursorQuery, InvalidCursor, LimitQuery, decode_cursor, encode_cursor
@@ -52,15 +51,13 @@ async def list_audit(
     limit: LimitQuery = 50,
     cursor: CursorQuery = None,
 ) -> AuditPage:
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit + 1)
-    if account_id is not None:
-        query = query.where(AuditEntry.account_id == account_id)
-    if object_id is not None:
-        query = query.where(AuditEntry.object_id == object_id)
-    if (before := decode_cursor(cursor)) is not None:
-        query = query.where(AuditEntry.id < before)
-    async with db.read() as session:
-        rows = (await session.scalars(query)).all()
+    rows = await service.list_entries(
+        db,
+        account_id=account_id,
+        object_id=object_id,
+        before=decode_cursor(cursor),
+        limit=limit + 1,
+    )
     page = [AuditEntryOut.model_validate(row) for row in rows[:limit]]
     return AuditPage(
         data=page, next_cursor=encode_cursor(page[-1].id) if len(rows) > limit else None
