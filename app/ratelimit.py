@@ -1,4 +1,5 @@
-"""Per-API-key rate limits, with separate budgets for reads, writes and long polls.
+"""Per-API-key rate limits, with separate budgets for reads, writes and long polls, and a budget
+of failed authentications per client address.
 
 Built on the ``limits`` library (moving window). The default storage is this process's memory, so
 with several API processes each enforces its own budget; point ``POOL_RATE_LIMIT_STORAGE`` at a
@@ -8,6 +9,7 @@ refused request is a 429 problem with ``Retry-After``.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import uuid
 from collections import Counter
@@ -34,6 +36,9 @@ class ServerBusy(AppError):
     status, code, title = 503, "server_busy", "Too many long polls open on this server"
 
 
+FAILED_AUTH = "failed_auth"
+
+
 class RateLimiter:
     def __init__(self, settings: Settings) -> None:
         self.enabled = settings.rate_limits_enabled
@@ -43,6 +48,7 @@ class RateLimiter:
             "read": parse(settings.rate_limit_reads),
             "write": parse(settings.rate_limit_writes),
             "long_poll": parse(settings.rate_limit_long_polls),
+            FAILED_AUTH: parse(settings.rate_limit_failed_auth),
         }
 
     async def check(self, budget: str, key_id: uuid.UUID) -> None:
@@ -52,18 +58,59 @@ class RateLimiter:
         item = self._budgets[budget]
         if await self._limiter.hit(item, budget, str(key_id)):
             return
-        stats = await self._limiter.get_window_stats(item, budget, str(key_id))
-        wait = max(1, math.ceil(stats.reset_time - await self._now(item)))
+        wait = await self._wait(item, budget, str(key_id))
         raise RateLimited(
             f"The {budget.replace('_', ' ')} budget of this key is {item}; retry in {wait} s.",
             headers={"Retry-After": str(wait)},
         )
+
+    async def check_failures(self, address: str) -> None:
+        """Raise RateLimited while ``address`` has spent its budget of failed authentications.
+        Counts nothing: only ``count_failure`` does, so that a caller's good keys cost no budget."""
+        if not self.enabled:
+            return
+        item = self._budgets[FAILED_AUTH]
+        if await self._limiter.test(item, FAILED_AUTH, address):
+            return
+        wait = await self._wait(item, FAILED_AUTH, address)
+        raise RateLimited(
+            f"Too many failed authentications from your address ({item}); retry in {wait} s.",
+            headers={"Retry-After": str(wait)},
+        )
+
+    async def count_failure(self, address: str) -> None:
+        """One failed authentication from ``address`` (a missing, unknown or revoked key)."""
+        if self.enabled:
+            await self._limiter.hit(self._budgets[FAILED_AUTH], FAILED_AUTH, address)
+
+    async def _wait(self, item: RateLimitItem, *identifiers: str) -> int:
+        """Whole seconds until the oldest hit of a spent window leaves it."""
+        stats = await self._limiter.get_window_stats(item, *identifiers)
+        return max(1, math.ceil(stats.reset_time - await self._now(item)))
 
     async def _now(self, item: RateLimitItem) -> float:
         """Now on the clock the storage stamps hits with, which ``reset_time`` is on: the window
         of a key that is never hit starts now."""
         empty = await self._limiter.get_window_stats(item, "clock", "")
         return empty.reset_time - item.get_expiry()
+
+
+def client_address(host: str | None) -> str:
+    """Who a failed authentication is counted against: the client's IP address (the ASGI scope's
+    client, which ``pool serve`` takes from ``X-Forwarded-For`` when a trusted proxy sends it).
+    IPv6 counts by /64, the block one host usually holds, so that hopping addresses gains
+    nothing."""
+    if not host:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:  # not an IP address (a test client, a unix socket): its name
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 def budget_of(method: str) -> str:

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     rate_limit_reads: str = "6000/minute"
     rate_limit_writes: str = "3000/minute"
     rate_limit_long_polls: str = "600/minute"
+    rate_limit_failed_auth: str = "60/minute"  # per client address
     rate_limit_storage: str = "memory://"
     long_polls_per_key: int = Field(5, ge=1, le=1000)
     long_polls_max: int = Field(200, ge=1, le=100_000)
@@ -58,7 +59,9 @@ class Settings(BaseSettings):
     max_connections: int = Field(1000, ge=10, le=100_000)
     workers: int = Field(1, ge=1, le=64)  # API processes `pool serve` starts
 
-    @field_validator("rate_limit_reads", "rate_limit_writes", "rate_limit_long_polls")
+    @field_validator(
+        "rate_limit_reads", "rate_limit_writes", "rate_limit_long_polls", "rate_limit_failed_auth"
+    )
     @classmethod
     def _rate(cls, value: str) -> str:
         from limits import parse

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from app.accounts.service import Principal, authenticate
 from app.db.models import Role
 from app.errors import Forbidden, Unauthenticated
-from app.ratelimit import RateLimiter, budget_of
+from app.ratelimit import RateLimiter, budget_of, client_address
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -25,15 +25,21 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 async def _authenticated(
     request: Request, credentials: HTTPAuthorizationCredentials | None
 ) -> Principal:
-    """The caller, authenticated and counted against its key's rate budget."""
-    if credentials is None or not credentials.credentials:
-        raise Unauthenticated("Send `Authorization: Bearer <api key>`.")
+    """The caller, authenticated and counted against its key's rate budget. Failures (no key,
+    an unknown or revoked one) are counted against the client's address; once it has spent that
+    budget, its requests are refused before any key is looked up (a guessed key costs a query)."""
     state = request.app.state
+    limiter: RateLimiter = state.rate_limiter
+    address = client_address(request.client.host if request.client else None)
+    await limiter.check_failures(address)
+    if credentials is None or not credentials.credentials:
+        await limiter.count_failure(address)
+        raise Unauthenticated("Send `Authorization: Bearer <api key>`.")
     principal = await authenticate(state.db, credentials.credentials, state.key_cache)
     if principal is None:
+        await limiter.count_failure(address)
         raise Unauthenticated("The API key is unknown or revoked.")
     request.state.principal = principal  # for the audit trail
-    limiter: RateLimiter = state.rate_limiter
     await limiter.check(budget_of(request.method), principal.key_id)
     return principal
 

@@ -134,6 +134,17 @@ class Database:
         return await asyncpg.connect(*args, **kwargs, server_settings=server_settings)
 
     async def ping(self) -> None:
+        """Raise unless the database answers. On SQLite also unless its file is still there: a
+        pooled connection keeps reading a deleted file, and ``SELECT 1`` reads no page at all."""
+        import asyncio
+        import os
+
+        if self.is_sqlite:
+            path = make_url(self.url).database or ""
+            if path.startswith("file:"):  # a URI filename (``?uri=true``)
+                path = path.removeprefix("file:").split("?", 1)[0]
+            if path not in ("", ":memory:") and not await asyncio.to_thread(os.path.exists, path):
+                raise FileNotFoundError("the SQLite database file is gone")
         async with self.reader.connect() as connection:
             await connection.execute(text("SELECT 1"))
 

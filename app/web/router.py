@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -96,13 +96,9 @@ async def group_index(request: Request, db: DbDep, cursor: CursorQuery = None) -
 
 
 @router.get("/g/{group_id}", include_in_schema=False, response_class=HTMLResponse)
-async def group_page(
-    request: Request,
-    db: DbDep,
-    group_id: str,
-    key: Annotated[str | None, Query(include_in_schema=False)] = None,
-) -> Response:
-    """``?key=`` is read by the page's script (which then drops it from the address bar)."""
+async def group_page(request: Request, db: DbDep, group_id: str) -> Response:
+    """A link may carry a consumer's key as ``#key=…``: a fragment, which browsers never send,
+    so no access log records it; the page's script reads it. The query string is never read."""
     await _count(request, "read")
     try:
         found = await service.public_group(db, uuid.UUID(group_id))

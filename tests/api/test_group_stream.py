@@ -4,6 +4,7 @@ group pages (``/g``, ``/g/{id}``): no key needed, live, and never a consumer's i
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -16,7 +17,7 @@ from app.db.engine import Database
 from app.db.models import Group
 from app.web import stream
 from app.web.stream import StreamGate
-from tests.api.closing_helpers import close
+from tests.api.closing_helpers import cancel, close, closed
 from tests.api.groups_helpers import joined, make_campaign, make_request, problem, read_group
 from tests.api.stream_helpers import EventReader, streaming_client
 from tests.helpers import Account, MakeAccount
@@ -248,6 +249,62 @@ async def test_a_request_without_offers_says_so(
     assert "No offer yet: manufacturers are invited to bid." in page
     assert "Ada" not in page
     assert ada["id"] not in page
+
+
+def highlighted(page: str) -> list[str]:
+    """The prices of the ladder's highlighted steps."""
+    steps = re.findall(
+        r'<li class="step \w+" aria-current="step">.*?<span class="p">(.*?)</span>',
+        page,
+        flags=re.S,
+    )
+    return [price.strip() for price in steps]
+
+
+async def test_a_confirmed_page_highlights_the_clearing_price_not_the_pledged_total(
+    client: httpx.AsyncClient, make_account: MakeAccount, maker: Account
+) -> None:
+    group = await make_campaign(client, maker)
+    await joined(client, await make_account("consumer"), group["id"], 38, max_unit_price=1000)
+    await joined(client, await make_account("consumer"), group["id"], 12, max_unit_price=700)
+    before = (await client.get(f"/g/{group['id']}")).text
+    assert highlighted(before) == ["8.00 EUR"], "50 units pledged reach the 8.00 step"
+    outcome = await closed(client, maker, group["id"])
+    assert outcome["unit_price"] == 1000, "the 7.00 limit is left out: 38 units clear at 10.00"
+    page = (await client.get(f"/g/{group['id']}")).text
+    assert highlighted(page) == ["10.00 EUR"]
+    assert "Closed: everyone pays 10.00 EUR." in page
+    assert "Final price" in page
+    assert re.search(r'<div class="progress" id="progress"[^>]*\shidden>', page), "no bar"
+
+
+@pytest.mark.parametrize("outcome", ["failed", "cancelled"])
+async def test_a_failed_or_cancelled_page_highlights_no_step(
+    client: httpx.AsyncClient, make_account: MakeAccount, maker: Account, outcome: str
+) -> None:
+    group = await make_campaign(client, maker)
+    await joined(client, await make_account("consumer"), group["id"], 4)  # below the first tier
+    if outcome == "failed":
+        assert (await close(client, maker, group["id"])).status_code == 200
+    else:
+        assert (await cancel(client, maker, group["id"])).status_code == 200
+    page = (await client.get(f"/g/{group['id']}")).text
+    assert f"status-{outcome}" in page
+    assert highlighted(page) == []
+    assert ("This group failed." if outcome == "failed" else "Cancelled.") in page
+    assert "more units and everyone pays" not in page
+
+
+async def test_a_key_in_the_query_string_is_never_echoed(
+    client: httpx.AsyncClient, maker: Account
+) -> None:
+    group = await make_campaign(client, maker)
+    secret = "pool_con_not-for-the-page-0123456789"
+    page = await client.get(f"/g/{group['id']}", params={"key": secret})
+    assert page.status_code == 200
+    assert secret not in page.text
+    script = (await client.get("/static/group.js")).text
+    assert "location.hash" in script, "the page takes a key from its #fragment"
 
 
 async def test_the_index_lists_open_groups_only(

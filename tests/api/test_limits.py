@@ -1,4 +1,5 @@
-"""Rate limits per API key (a fake clock), long-poll caps, and intents per consumer and group."""
+"""Rate limits per API key and failed authentications per address (a fake clock), long-poll
+caps, and intents per consumer and group."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -9,6 +10,7 @@ import httpx
 import limits.aio.storage.memory as limits_memory
 import pytest
 
+from app.accounts.service import authenticate
 from app.main import create_app
 from app.settings import Settings
 from tests.api.feed_helpers import campaign, join
@@ -59,6 +61,94 @@ async def polls_limited(
         settings, monkeypatch, rate_limit_reads="100/minute", rate_limit_long_polls="1/minute"
     ):
         yield served
+
+
+@pytest.fixture
+async def logins_limited(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Limited]:
+    async for served in _serve_limited(settings, monkeypatch, rate_limit_failed_auth="3/minute"):
+        yield served
+
+
+def _from(app: Any, host: str) -> httpx.AsyncClient:
+    """A client of ``app`` whose requests come from ``host`` (the ASGI scope's client)."""
+    transport = httpx.ASGITransport(app=app, client=(host, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://pool.test")
+
+
+@pytest.fixture
+def lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The keys authentication looked up."""
+    seen: list[str] = []
+
+    async def counted(db: Any, raw_key: str, cache: Any = None) -> Any:
+        seen.append(raw_key)
+        return await authenticate(db, raw_key, cache)
+
+    monkeypatch.setattr("app.accounts.auth.authenticate", counted)
+    return seen
+
+
+async def test_failed_logins_spend_the_budget_of_their_address(
+    logins_limited: Limited, lookups: list[str], db: Any
+) -> None:
+    _, clock, app = logins_limited
+    guesses = [auth(f"pool_con_guess-{n}") for n in range(5)]
+    async with _from(app, "203.0.113.9") as attacker:
+        answers = [(await attacker.get("/v1/accounts/me", headers=g)).status_code for g in guesses]
+        assert answers == [401, 401, 401, 429, 429]
+        assert len(lookups) == 3, "a refused guess is never looked up"
+        refused = await attacker.get("/v1/accounts/me", headers=auth(ADMIN_KEY))
+        assert refused.status_code == 429, "the address is refused, whatever key it sends"
+        assert refused.json()["code"] == "rate_limited"
+        assert refused.headers["retry-after"] == "60"
+        assert "failed authentications" in refused.json()["detail"]
+        spoofed = {**guesses[0], "X-Forwarded-For": "198.51.100.1"}
+        assert (await attacker.get("/v1/accounts/me", headers=spoofed)).status_code == 429
+        assert len(lookups) == 3
+
+        clock.now += 61
+        assert (await attacker.get("/v1/accounts/me", headers=auth(ADMIN_KEY))).status_code == 200
+        assert (await attacker.get("/v1/accounts/me", headers=guesses[0])).status_code == 401
+
+
+async def test_requests_without_a_key_count_as_failures(logins_limited: Limited, db: Any) -> None:
+    _, _, app = logins_limited
+    async with _from(app, "203.0.113.10") as anonymous:
+        answers = [(await anonymous.get("/v1/groups")).status_code for _ in range(4)]
+    assert answers == [401, 401, 401, 429]
+
+
+async def test_other_addresses_and_good_keys_are_not_held_back(
+    logins_limited: Limited, db: Any
+) -> None:
+    _, _, app = logins_limited
+    admin, guess = auth(ADMIN_KEY), auth("pool_con_guess")
+    async with _from(app, "203.0.113.9") as attacker, _from(app, "198.51.100.7") as user:
+        for _ in range(10):  # successes spend nothing of the failure budget
+            assert (await user.get("/v1/accounts/me", headers=admin)).status_code == 200
+        for _ in range(4):
+            await attacker.get("/v1/accounts/me", headers=guess)
+        assert (await attacker.get("/v1/accounts/me", headers=admin)).status_code == 429
+        assert (await user.get("/v1/accounts/me", headers=admin)).status_code == 200
+        user_answers = [
+            (await user.get("/v1/accounts/me", headers=guess)).status_code for _ in "ab"
+        ]
+        assert user_answers == [401, 401], "its own failures still have budget left"
+        assert (await user.get("/v1/accounts/me", headers=admin)).status_code == 200
+
+
+async def test_an_ipv6_host_is_counted_by_its_64_block(logins_limited: Limited, db: Any) -> None:
+    _, _, app = logins_limited
+    guess = auth("pool_con_guess")
+    for n in range(3):  # three addresses of one /64
+        async with _from(app, f"2001:db8:1:2::{n + 1}") as hopper:
+            assert (await hopper.get("/v1/accounts/me", headers=guess)).status_code == 401
+    async with _from(app, "2001:db8:1:2:ffff::9") as hopper:
+        assert (await hopper.get("/v1/accounts/me", headers=guess)).status_code == 429
+    async with _from(app, "2001:db8:1:3::1") as neighbour:
+        assert (await neighbour.get("/v1/accounts/me", headers=guess)).status_code == 401
 
 
 async def test_each_key_has_its_own_read_budget_that_refills(limited: Limited, db: Any) -> None:

@@ -68,11 +68,11 @@ async def test_readiness_turns_503_when_a_working_database_goes_away(
             async with httpx.AsyncClient(transport=transport, base_url="http://pool.test") as http:
                 ready = await http.get("/readyz")
                 if settings.is_sqlite:
+                    # The pool stays warm: its open connections keep reading the deleted file
+                    # (and `SELECT 1` reads no page of it), yet the service has lost its data.
+                    assert app.state.db.reader.pool.checkedin() >= 1, "the pool is warm"
                     shutil.rmtree(folder)
-                    # An open SQLite connection keeps reading a deleted file, and `SELECT 1`
-                    # reads no page of it: the file is gone for the service once it connects
-                    # again (a pool recycle, a restart), so drop the pooled connections.
-                    await app.state.db.dispose()
+                    assert app.state.db.reader.pool.checkedin() >= 1, "nothing was disposed"
                 else:
                     await drop_postgres_database(url)  # WITH (FORCE): its sessions end too
                 gone = [await http.get("/readyz") for _ in range(2)]
@@ -82,7 +82,9 @@ async def test_readiness_turns_503_when_a_working_database_goes_away(
             await drop_postgres_database(url)  # IF EXISTS: when the test failed before it
     assert ready.status_code == 200, ready.text
     assert ready.json() == {"status": "ready"}
-    for answer in gone:  # the first on a dead pooled connection, the next on a new connect
+    # PostgreSQL: the first on a dead pooled connection, the next on a new connect. SQLite: both
+    # while the pool still holds its connections to the deleted file.
+    for answer in gone:
         assert answer.status_code == 503, answer.text
         assert answer.headers["content-type"] == "application/problem+json"
         assert answer.json()["code"] == "database_unavailable"

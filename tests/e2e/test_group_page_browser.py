@@ -1,9 +1,10 @@
 """The public group page in a real browser: headless Chromium (the system's ``chromium``, driven by
 Playwright; no browser is ever downloaded) against a real ``pool serve`` on SQLite.
 
-A consumer opens ``/g/{id}?key=…``, pledges through the page's form, sees an error's ``detail``,
-and watches the price and the progress bar move when another consumer joins through the API,
-without a reload (the page follows the group's Server-Sent Events). Screenshots go to
+A consumer opens ``/g/{id}#key=…`` (a fragment: the key never reaches the server), pledges through
+the page's form, sees an error's ``detail``, and watches the price and the progress bar move when
+another consumer joins through the API, without a reload (the page follows the group's Server-Sent
+Events); when the group closes, the page shows its outcome. Screenshots go to
 ``test-artifacts/``; ``docs/group-page.png`` is written when missing or with
 ``POOL_UPDATE_SCREENSHOT=1``.
 """
@@ -129,8 +130,11 @@ async def test_a_consumer_pledges_on_the_page_and_sees_the_group_move_live(
                 page = await browser.new_page(viewport=PHONE)
                 loads: list[str] = []
                 page.on("load", lambda _page: loads.append("load"))
-                await page.goto(f"{server.base_url}/g/{group['id']}?key={ada}")
+                sent: list[str] = []  # every URL the browser asked for
+                page.on("request", lambda request: sent.append(request.url))
+                await page.goto(f"{server.base_url}/g/{group['id']}#key={ada}")
                 assert "key=" not in page.url, "the key stays in the address bar"
+                assert "#" not in page.url
                 assert await page.input_value("#key") == ada
                 await page.wait_for_function(
                     "document.getElementById('live').textContent.startsWith('Live')"
@@ -199,6 +203,30 @@ async def test_a_consumer_pledges_on_the_page_and_sees_the_group_move_live(
                 await _wait_text(page, "#status", "Confirmed")
                 assert await page.is_hidden("#join-section")
                 await _wait_text(page, "#live", "This group has closed.")
+                assert await page.text_content("#next") == "Closed: everyone pays 799.00 EUR."
+                assert await page.text_content("#price-heading") == "Final price"
+                assert await page.is_hidden("#progress"), "no bar to a next break once closed"
+                assert await current.text_content() == "799.00 EUR"
+                assert loads == ["load"], "the page reloaded"
+                assert sent, "requests were seen"
+                assert not [url for url in sent if ada in url], "a URL carried the key"
+            finally:
+                await browser.close()
+
+
+async def test_a_key_in_the_query_string_is_not_taken(server: Server) -> None:
+    """Old links (``?key=``) sent the key to the server: the page uses none and drops it."""
+    async_playwright = _browser_or_skip()
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as http:
+        group = await _campaign(http, await _account(http, "manufacturer", "Acme Bikes"))
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                page = await browser.new_page(viewport=PHONE)
+                await page.goto(f"{server.base_url}/g/{group['id']}?key=pool_con_from-the-query")
+                await page.wait_for_function("!location.search")
+                assert page.url == f"{server.base_url}/g/{group['id']}"
+                assert await page.input_value("#key") == ""
             finally:
                 await browser.close()
 

@@ -43,7 +43,9 @@ def test_time_left_counts_down_coarsely() -> None:
     assert time_left(now - timedelta(seconds=1), now) == "closing now"
 
 
-def group(total: int, price: int | None, following: dict[str, int] | None, **extra: Any) -> dict:
+def group(
+    total: int, price: int | None, following: dict[str, int] | None, **extra: Any
+) -> dict[str, Any]:
     return {
         "status": "open",
         "currency": "EUR",
@@ -79,11 +81,65 @@ def test_at_the_last_tier_the_bar_is_full() -> None:
     assert [step.state for step in shown.steps] == ["reached", "reached", "current"]
 
 
-def test_one_unit_and_no_offer_and_closed() -> None:
+def test_one_unit_and_no_offer() -> None:
     one = display(group(49, 1000, {"min_quantity": 50, "unit_price": 800, "units_needed": 1}))
     assert one.sentence == "1 more unit and everyone pays 8.00 EUR."
     bare = display(group(0, None, None, tiers=[]))
     assert (bare.progress, bare.steps) == (0, [])
     assert bare.sentence == "No offer yet: manufacturers are invited to bid."
-    closed = display(group(60, 800, None, status="confirmed"))
-    assert closed.sentence == "This group is confirmed: it takes no more pledges."
+    assert bare.heading == "Price now"
+
+
+def states(shown: Any) -> list[str]:
+    return [step.state for step in shown.steps]
+
+
+def test_a_confirmed_group_highlights_its_clearing_price_not_the_pledged_total() -> None:
+    # 60 units pledged reach the 8.00 step, but limits left 40 accepted: it cleared at 10.00.
+    shown = display(group(60, 1000, None, status="confirmed"))
+    assert states(shown) == ["current", "ahead", "ahead"]
+    assert shown.price == "10.00 EUR"
+    assert shown.heading == "Final price"
+    assert shown.sentence == "Closed: everyone pays 10.00 EUR."
+    assert shown.progress is None, "no bar to a next break once closed"
+
+
+def test_a_confirmed_group_is_drawn_on_the_winning_ladder() -> None:
+    winner = [{"min_quantity": 20, "unit_price": 900}, {"min_quantity": 40, "unit_price": 700}]
+    shown = display(group(45, 700, None, status="confirmed", tiers=winner))
+    assert states(shown) == ["reached", "current"]
+    assert shown.sentence == "Closed: everyone pays 7.00 EUR."
+
+
+@pytest.mark.parametrize(
+    ("total", "expected"),
+    [
+        (30, ["reached", "current", "ahead"]),  # the step of that price the pledges reached
+        (50, ["reached", "reached", "current"]),
+        (5, ["reached", "current", "ahead"]),  # none reached: the first step of that price
+    ],
+)
+def test_steps_that_share_the_clearing_price(total: int, expected: list[str]) -> None:
+    ladder = [
+        {"min_quantity": 10, "unit_price": 1000},
+        {"min_quantity": 20, "unit_price": 800},
+        {"min_quantity": 40, "unit_price": 800},
+    ]
+    assert states(display(group(total, 800, None, status="confirmed", tiers=ladder))) == expected
+
+
+def test_a_clearing_price_off_the_ladder_highlights_nothing() -> None:
+    shown = display(group(60, 850, None, status="confirmed"))
+    assert states(shown) == ["ahead", "ahead", "ahead"]
+    assert shown.sentence == "Closed: everyone pays 8.50 EUR."
+
+
+@pytest.mark.parametrize(
+    ("status", "sentence"), [("failed", "This group failed."), ("cancelled", "Cancelled.")]
+)
+def test_a_failed_or_cancelled_group_highlights_no_step(status: str, sentence: str) -> None:
+    shown = display(group(60, None, None, status=status))  # 60 units would reach the 8.00 step
+    assert states(shown) == ["ahead", "ahead", "ahead"]
+    assert shown.sentence == sentence
+    assert shown.progress is None
+    assert (shown.heading, shown.price) == ("Final price", "—")

@@ -26,9 +26,23 @@
     return index;
   }
 
+  // The step to highlight: while open, the tier the pledged total reached; once confirmed, the
+  // step of the clearing price (on the winning offer's ladder); none for failed or cancelled.
+  function highlightedIndex(g) {
+    if (g.status === "open") return currentIndex(g.tiers, g.total_quantity);
+    if (g.status !== "confirmed" || g.current_unit_price === null) return null;
+    const atPrice = [];
+    g.tiers.forEach((tier, i) => { if (tier.unit_price === g.current_unit_price) atPrice.push(i); });
+    // tiers may share a price: the last one the pledges reached, else the first of them
+    const reached = atPrice.filter((i) => g.tiers[i].min_quantity <= g.total_quantity);
+    if (reached.length) return reached[reached.length - 1];
+    return atPrice.length ? atPrice[0] : null;
+  }
+
   function display(g) {
     const tiers = g.tiers;
-    const index = currentIndex(tiers, g.total_quantity);
+    const isOpen = g.status === "open";
+    const index = highlightedIndex(g);
     const prices = tiers.map((t) => t.unit_price);
     const low = Math.min(...prices);
     const high = Math.max(...prices);
@@ -40,18 +54,23 @@
       height: high === low ? 100 : 30 + Math.floor((70 * (t.unit_price - low)) / (high - low)),
     }));
     let progress = 0;
-    if (tiers.length && g.next_break === null) progress = 100;
+    if (!isOpen) progress = null;
+    else if (tiers.length && g.next_break === null) progress = 100;
     else if (tiers.length) {
       const base = index === null ? 0 : tiers[index].min_quantity;
       const span = g.next_break.min_quantity - base;
       progress = Math.max(0, Math.min(100, Math.floor((100 * (g.total_quantity - base)) / span)));
     }
-    const price = g.current_unit_price === null ? "No price yet" : money(g.current_unit_price, g.currency);
-    return { price, progress, sentence: sentence(g), steps };
+    const price = g.current_unit_price !== null ? money(g.current_unit_price, g.currency)
+      : isOpen ? "No price yet" : "—";
+    const heading = isOpen ? "Price now" : "Final price";
+    return { heading, price, progress, sentence: sentence(g), steps };
   }
 
   function sentence(g) {
-    if (g.status !== "open") return `This group is ${(LABELS[g.status] || g.status).toLowerCase()}: it takes no more pledges.`;
+    if (g.status === "confirmed") return `Closed: everyone pays ${money(g.current_unit_price, g.currency)}.`;
+    if (g.status === "failed") return "This group failed.";
+    if (g.status === "cancelled") return "Cancelled.";
     if (!g.tiers.length) return "No offer yet: manufacturers are invited to bid.";
     if (g.next_break === null) return `Best price reached: everyone pays ${money(g.current_unit_price, g.currency)}.`;
     const units = g.next_break.units_needed;
@@ -101,10 +120,12 @@
 
   function render(g) {
     const view = display(g);
+    setText("price-heading", view.heading);
     setText("price", view.price);
     $("per").hidden = g.current_unit_price === null;
-    $("bar").style.width = `${view.progress}%`;
-    $("progress").setAttribute("aria-valuenow", String(view.progress));
+    $("progress").hidden = view.progress === null;
+    $("bar").style.width = `${view.progress || 0}%`;
+    $("progress").setAttribute("aria-valuenow", String(view.progress || 0));
     setText("next", view.sentence);
     setText("total", String(g.total_quantity));
     setText("participants", String(g.participant_count));
@@ -112,6 +133,7 @@
     status.textContent = LABELS[g.status] || g.status;
     status.className = `badge status-${g.status}`;
     drawLadder(view.steps, g.currency);
+    $("ladder").classList.toggle("closed", g.status !== "open");
     $("no-offer").hidden = g.tiers.length > 0;
     $("join-section").hidden = g.status !== "open";
     group = g;
@@ -164,16 +186,25 @@
     return null;
   }
 
+  // A link may carry the key as `#key=pool_con_…`: browsers never send the fragment to a server,
+  // so it reaches no access log. The key goes into the form and leaves the address bar. A key in
+  // the query string (`?key=`) is never used: it was sent, and logged; it only leaves the bar.
+  function takeKeyFromFragment() {
+    const query = new URLSearchParams(location.search);
+    const given = new URLSearchParams(location.hash.slice(1)).get("key");
+    if (given) $("key").value = given;
+    if (!given && !query.has("key")) return;
+    query.delete("key");
+    const rest = query.toString();
+    history.replaceState(null, "", location.pathname + (rest ? `?${rest}` : ""));
+  }
+
   function setupForm() {
     const form = $("join");
     const keyInput = $("key");
-    const given = new URLSearchParams(location.search).get("key");
-    if (given) {
-      keyInput.value = given;
-      history.replaceState(null, "", location.pathname); // the key leaves the address bar
-    } else {
-      keyInput.value = storage("get") || "";
-    }
+    keyInput.value = storage("get") || "";
+    takeKeyFromFragment();
+    window.addEventListener("hashchange", takeKeyFromFragment);
     form.hidden = false;
     let pending = null; // the same pledge retried after a network error keeps its Idempotency-Key
     const fail = (text, field) => { $("join-error").textContent = text; if (field) $(field).focus(); };
