@@ -3,7 +3,13 @@
 from app.errors import Conflict, NotFound
 from app.webhooks.urls import WebhookUrlNotAllowed
 
-__all__ = ["DeliveryNotFound", "EndpointDisabled", "EndpointNotFound", "WebhookUrlNotAllowed"]
+__all__ = [
+    "DeliveryNotFound",
+    "EndpointDisabled",
+    "EndpointNotFound",
+    "EventNotFound",
+    "WebhookUrlNotAllowed",
+]
 
 
 class EndpointNotFound(NotFound):
@@ -12,6 +18,12 @@ class EndpointNotFound(NotFound):
 
 class DeliveryNotFound(NotFound):
     code, title = "webhook_delivery_not_found", "No such delivery of this endpoint"
+
+
+class EventNotFound(NotFound):
+    # Also for an event that exists but is not for this endpoint: another account's private
+    # event must look exactly like one that does not exist.
+    code, title = "event_not_found", "No such event for this endpoint"
 
 
 class EndpointDisabled(Conflict):

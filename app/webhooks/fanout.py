@@ -20,21 +20,18 @@ from app.events import feed
 from app.ids import new_id
 from app.webhooks import queue
 from app.webhooks.delivery import DELIVERIES_CREATED
-from app.webhooks.schemas import ALL_EVENTS
+from app.webhooks.rules import may_see, subscribed
 
 CURSOR = "webhooks"
 BATCH = 500  # events per pass; the worker comes straight back while there are more
 
 
 def wants(endpoint: WebhookEndpoint, role: Role, event: Event) -> bool:
-    """Whether ``endpoint`` receives ``event``: a type it subscribed to, an event its account may
-    see in the feed (admins see all; others public events and their own), and one that happened
+    """Whether ``endpoint`` receives ``event``: one it may be sent (``rules``) that happened
     after the endpoint was created (a new endpoint is not flooded with history)."""
-    if ALL_EVENTS not in endpoint.event_types and event.type not in endpoint.event_types:
-        return False
     if event.created_at < endpoint.created_at:
         return False
-    return role == Role.admin or event.account_id in (None, endpoint.account_id)
+    return subscribed(endpoint, event.type) and may_see(endpoint, role, event)
 
 
 def deliveries_for(

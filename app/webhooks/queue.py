@@ -28,7 +28,8 @@ from app.db.models import (
 )
 
 
-def _insert(session: AsyncSession, table: Any) -> Any:
+def insert_into(session: AsyncSession, table: Any) -> Any:
+    """An INSERT of the session's dialect, which has ON CONFLICT (PostgreSQL and SQLite)."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
 
@@ -45,7 +46,7 @@ async def claim_cursor(session: AsyncSession, name: str) -> WorkerCursor | None:
     if cursor is not None:
         return cursor
     created = await session.execute(
-        _insert(session, WorkerCursor)
+        insert_into(session, WorkerCursor)
         .values(name=name, tx=0, event_id=0)
         .on_conflict_do_nothing(index_elements=["name"])
         .returning(WorkerCursor.name)
@@ -67,7 +68,7 @@ async def enabled_endpoints(session: AsyncSession) -> Sequence[Row[WebhookEndpoi
 async def add_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Insert deliveries; one that exists already (same endpoint and event) is left as it is."""
     if rows:
-        statement = _insert(session, WebhookDelivery).on_conflict_do_nothing(
+        statement = insert_into(session, WebhookDelivery).on_conflict_do_nothing(
             index_elements=["endpoint_id", "event_id"]
         )
         await session.execute(statement, rows)

@@ -17,6 +17,8 @@ from app.db.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from app.ids import new_id
+from app.webhooks.queue import insert_into
 
 
 async def add_endpoint(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
@@ -164,3 +166,33 @@ async def reschedule(
         .returning(WebhookDelivery.id)
     )
     return result.scalar_one_or_none() is not None
+
+
+async def get_event(session: AsyncSession, event_id: int) -> Event | None:
+    return (await session.scalars(select(Event).where(Event.id == event_id))).one_or_none()
+
+
+async def arm_delivery(
+    session: AsyncSession, endpoint_id: uuid.UUID, event: Event, now: datetime
+) -> uuid.UUID:
+    """Make the event's delivery to the endpoint pending now with a fresh retry schedule: a new
+    one, or the existing one (its history kept), in one statement, so two calls at once end in
+    one delivery. As in ``reschedule``, a lease held by a worker sending it now is kept."""
+    again = {"status": DeliveryStatus.pending, "attempts": 0, "next_attempt_at": now}
+    statement = (
+        insert_into(session, WebhookDelivery)
+        .values(
+            id=new_id(),
+            endpoint_id=endpoint_id,
+            event_id=event.id,
+            event_tx=event.tx,
+            created_at=now,
+            **again,
+        )
+        .on_conflict_do_update(
+            index_elements=["endpoint_id", "event_id"], set_={**again, "delivered_at": None}
+        )
+        .returning(WebhookDelivery.id)
+    )
+    delivery_id: uuid.UUID = (await session.execute(statement)).scalar_one()
+    return delivery_id

@@ -30,6 +30,7 @@ from app.webhooks.errors import (
     DeliveryNotFound,
     EndpointDisabled,
     EndpointNotFound,
+    EventNotFound,
     WebhookUrlNotAllowed,
 )
 from app.webhooks.schemas import (
@@ -64,8 +65,20 @@ def _delivery_id(
     return _uuid(delivery_id, DeliveryNotFound)
 
 
+def _event_id(
+    event_id: Annotated[
+        str, Path(description="The event's id: `id` in the feed, `event_id` of a delivery.")
+    ],
+) -> int:
+    # Anything that cannot be an event's id (a BIGINT above 0) is simply not found.
+    if not (event_id.isascii() and event_id.isdigit()) or not 0 < int(event_id) < 2**63:
+        raise EventNotFound
+    return int(event_id)
+
+
 EndpointId = Annotated[uuid.UUID, Depends(_endpoint_id)]
 DeliveryId = Annotated[uuid.UUID, Depends(_delivery_id)]
+EventId = Annotated[int, Depends(_event_id)]
 
 
 def _page(
@@ -197,3 +210,19 @@ async def redeliver_webhook(
     db: DbDep, caller: Caller, endpoint_id: EndpointId, delivery_id: DeliveryId
 ) -> DeliveryOut:
     return await service.redeliver(db, caller, endpoint_id, delivery_id)
+
+
+@router.post(
+    "/{endpoint_id}/events/{event_id}/redeliver",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Send an event to the endpoint (again), now, with the event's one webhook-id",
+    description="Creates the event's delivery to the endpoint, or re-arms the existing one with a "
+    "fresh retry schedule. The event must be one the endpoint may be sent: of a type it "
+    "subscribed to, and one its account may see in the feed (public events and the account's "
+    "own; admins all), older than the endpoint or not. Any other event is `event_not_found`.",
+    responses=responses(*AUTH, EndpointNotFound, EventNotFound, EndpointDisabled),
+)
+async def redeliver_webhook_event(
+    db: DbDep, caller: Caller, endpoint_id: EndpointId, event_id: EventId
+) -> DeliveryOut:
+    return await service.redeliver_event(db, caller, endpoint_id, event_id)

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from standardwebhooks.webhooks import Webhook
 
+from app.webhooks.pinning import PinnedTransport, pin
 from app.webhooks.urls import WebhookUrlNotAllowed, check_url
 
 USER_AGENT = "Pool-Webhooks/1.0"
@@ -70,12 +71,14 @@ def signed_headers(secrets: Sequence[str], msg: Message, at: datetime) -> dict[s
 
 
 def new_client() -> httpx.AsyncClient:
-    """The worker's HTTP client. Redirects are not followed: a 3xx is a failed attempt, and a
-    redirect could otherwise lead past the URL checks to a private address."""
+    """The worker's HTTP client. It connects only to the addresses ``send`` checked (see
+    ``pinning``). Redirects are not followed: a 3xx is a failed attempt, and a redirect could
+    otherwise lead past the URL checks to a private address."""
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
     return httpx.AsyncClient(
+        transport=PinnedTransport(limits),
         follow_redirects=False,
         headers={"user-agent": USER_AGENT},
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
     )
 
 
@@ -124,17 +127,19 @@ async def send(
     try:
         # One budget for the name lookup and the whole exchange, not per network read.
         async with asyncio.timeout(time_limit):
-            await check_url(url, allow_private=allow_private)
+            addresses = await check_url(url, allow_private=allow_private)
             now = datetime.now(UTC)
             headers = signed_headers(secrets, msg, now)
-            async with http.stream(
-                "POST", url, content=msg.body, headers=headers, timeout=time_limit
-            ) as response:
-                excerpt = await _excerpt(response)
-                wait = None
-                if response.status_code in RETRY_AFTER_STATUSES:
-                    wait = retry_after_seconds(response.headers.get("retry-after"), now)
-                return Outcome(response.status_code, None, elapsed(), excerpt, wait)
+            # Connect to the addresses just checked: a second lookup could answer otherwise.
+            with pin(url, addresses):
+                async with http.stream(
+                    "POST", url, content=msg.body, headers=headers, timeout=time_limit
+                ) as response:
+                    excerpt = await _excerpt(response)
+                    wait = None
+                    if response.status_code in RETRY_AFTER_STATUSES:
+                        wait = retry_after_seconds(response.headers.get("retry-after"), now)
+                    return Outcome(response.status_code, None, elapsed(), excerpt, wait)
     except WebhookUrlNotAllowed as exc:
         return Outcome(None, f"refused: {exc.detail}"[:500], elapsed())
     except (TimeoutError, httpx.TimeoutException):

@@ -1,5 +1,5 @@
 """Use cases on webhook endpoints: register, list, read, delete, rotate the secret, re-enable;
-and on their deliveries: list, inspect attempts, redeliver.
+and on their deliveries: list, inspect attempts, redeliver one, (re)deliver an event.
 
 Every account manages only its own endpoints (admins included): another account's endpoint is
 404, exactly like one that does not exist.
@@ -24,7 +24,13 @@ from app.db.models import (
 )
 from app.idempotency import Idempotency, remember, replay
 from app.webhooks import repository
-from app.webhooks.errors import DeliveryNotFound, EndpointDisabled, EndpointNotFound
+from app.webhooks.errors import (
+    DeliveryNotFound,
+    EndpointDisabled,
+    EndpointNotFound,
+    EventNotFound,
+)
+from app.webhooks.rules import may_see, subscribed
 from app.webhooks.schemas import (
     AttemptOut,
     DeliveryOut,
@@ -206,5 +212,33 @@ async def redeliver(
         await session.commit()
     if row is None:  # not after the update above; this narrows the type
         raise DeliveryNotFound
+    delivery, event_type = row
+    return delivery_view(delivery, event_type)
+
+
+async def redeliver_event(
+    db: Database, caller: Principal, endpoint_id: uuid.UUID, event_id: int
+) -> DeliveryOut:
+    """Send an event to the endpoint (again) as soon as the worker can: its delivery is created,
+    or re-armed with a fresh retry schedule, and carries the event's one ``webhook-id`` either
+    way. Any event the endpoint may be sent (``rules``) qualifies, also one older than the
+    endpoint; any other is ``event_not_found``, exactly like one that does not exist."""
+    async with db.write() as session:
+        endpoint = await repository.get_endpoint(session, caller.account_id, endpoint_id)
+        if endpoint is None:
+            raise EndpointNotFound
+        if endpoint.status != EndpointStatus.enabled:
+            raise EndpointDisabled("Enable the endpoint first (POST …/enable).")
+        event = await repository.get_event(session, event_id)
+        # The endpoint is the caller's own, so its account's role is the caller's.
+        if event is None or not (
+            subscribed(endpoint, event.type) and may_see(endpoint, caller.role, event)
+        ):
+            raise EventNotFound
+        delivery_id = await repository.arm_delivery(session, endpoint_id, event, datetime.now(UTC))
+        row = await repository.get_delivery(session, endpoint_id, delivery_id)
+        await session.commit()
+    if row is None:  # not after the insert above; this narrows the type
+        raise EventNotFound
     delivery, event_type = row
     return delivery_view(delivery, event_type)

@@ -4,7 +4,9 @@ A webhook makes the service send requests wherever a client says, so an endpoint
 and every address its host resolves to must be public: otherwise any manufacturer could make the
 service probe its own network (SSRF). ``POOL_WEBHOOK_ALLOW_PRIVATE`` lifts both rules for local
 development and tests. The check runs when an endpoint is created and again before every attempt,
-because a name can be re-pointed at a private address after it was accepted.
+because a name can be re-pointed at a private address after it was accepted; and an attempt then
+connects only to the addresses this check returned (``pinning``), never to a fresh lookup, so a
+name re-pointed between the check and the connection (DNS rebinding) gains nothing.
 """
 
 from __future__ import annotations
@@ -44,8 +46,10 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
-async def check_url(url: str, *, allow_private: bool) -> None:
-    """Raise ``WebhookUrlNotAllowed`` unless the service may call ``url``."""
+async def check_url(url: str, *, allow_private: bool) -> list[IPAddress] | None:
+    """Raise ``WebhookUrlNotAllowed`` unless the service may call ``url``; else the addresses its
+    host resolved to, all public, which are the ones to connect to (None when private addresses
+    are allowed: then no lookup is made here)."""
     try:
         parts = urlsplit(url)
         host, port = parts.hostname, parts.port
@@ -57,7 +61,7 @@ async def check_url(url: str, *, allow_private: bool) -> None:
     if not host:
         raise WebhookUrlNotAllowed("The URL has no host.")
     if allow_private:
-        return
+        return None
     try:
         addresses = await resolve(host, port or 443)
     except (OSError, UnicodeError, ValueError):
@@ -67,3 +71,4 @@ async def check_url(url: str, *, allow_private: bool) -> None:
         raise WebhookUrlNotAllowed(
             f"The host {host} resolves to a non-public address ({', '.join(refused)})."
         )
+    return addresses

@@ -130,12 +130,15 @@ async def build_world(client: httpx.AsyncClient, db: Database, make_account: Mak
 
     await catch_up(db)
     async with db.read() as session:
-        delivery = await session.scalar(
-            select(WebhookDelivery.id)
-            .where(WebhookDelivery.endpoint_id == uuid.UUID(endpoint["id"]))
-            .limit(1)
-        )
-    assert delivery is not None, "the fan-out made no delivery for A's endpoint"
+        found = (
+            await session.execute(
+                select(WebhookDelivery.id, WebhookDelivery.event_id)
+                .where(WebhookDelivery.endpoint_id == uuid.UUID(endpoint["id"]))
+                .limit(1)
+            )
+        ).first()
+    assert found is not None, "the fan-out made no delivery for A's endpoint"
+    delivery, event = found
 
     world.ids = {
         "maker": maker["id"],
@@ -150,6 +153,7 @@ async def build_world(client: httpx.AsyncClient, db: Database, make_account: Mak
         "order": clearing["order_id"],
         "endpoint": endpoint["id"],
         "delivery": str(delivery),
+        "event": str(event),  # one A's endpoint was sent
         "spare_key": spare.json()["id"],
     }
     world.private = [

@@ -315,6 +315,9 @@ MATRIX: dict[Route, Entry] = {
     ("GET", "/v1/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/attempts"): Entry(
         FOREIGN_ENDPOINT, params=DELIVERY
     ),
+    ("POST", "/v1/webhook-endpoints/{endpoint_id}/events/{event_id}/redeliver"): Entry(
+        FOREIGN_ENDPOINT, params={"endpoint_id": "endpoint", "event_id": "event"}
+    ),
     ("POST", "/v1/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/redeliver"): Entry(
         FOREIGN_ENDPOINT, params=DELIVERY
     ),

@@ -15,10 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.db.engine import Database
-from app.db.models import IdempotencyKey, WebhookEndpoint
+from app.db.models import IdempotencyKey, WebhookAttempt, WebhookEndpoint
 from app.settings import Settings
 from app.webhooks.delivery import deliver_due, retry_delay
 from app.webhooks.sender import retry_after_seconds
@@ -86,6 +86,7 @@ async def test_another_accounts_endpoint_is_404_everywhere(
             ("GET", f"{path}/deliveries"),
             ("GET", f"{some_delivery}/attempts"),
             ("POST", f"{some_delivery}/redeliver"),
+            ("POST", f"{path}/events/1/redeliver"),
         ]:
             response = await client.request(method, url, headers=who)
             problem(response, 404, "webhook_endpoint_not_found")
@@ -333,6 +334,147 @@ async def test_deliveries_are_listed_with_their_attempts_and_can_be_redelivered(
         await session.commit()
     refused = await client.post(f"{path}/{oldest['id']}/redeliver", headers=headers)
     problem(refused, 409, "webhook_endpoint_disabled")
+
+
+async def feed_event(client: httpx.AsyncClient, headers: dict[str, str], kind: str) -> int:
+    """The id of the one event of type ``kind`` the caller sees in the feed."""
+    response = await client.get("/v1/events", params={"types": kind}, headers=headers)
+    assert response.status_code == 200, response.text
+    [event] = response.json()["data"]
+    return int(event["id"])
+
+
+async def send_due(db: Database, settings: Settings, status: int = 200) -> list[httpx.Request]:
+    """One delivery pass of the worker; the requests it sent, answered with ``status``."""
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(status)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+        await deliver_due(db, http, settings)
+    return sent
+
+
+async def test_an_event_older_than_the_endpoint_can_be_delivered_to_it_on_request(
+    client: httpx.AsyncClient, db: Database, settings: Settings, make_account: MakeAccount
+) -> None:
+    maker = await make_account("manufacturer")
+    headers = maker["headers"]
+    await open_campaign(client, headers)  # before the endpoint: the fan-out leaves it out
+    endpoint = await create_endpoint(client, headers, PUBLIC, ["group.created"])
+    await catch_up(db)
+    assert await deliveries(client, headers, endpoint["id"]) == []
+    event_id = await feed_event(client, headers, "group.created")
+    path = f"{BASE}/{endpoint['id']}/events/{event_id}/redeliver"
+
+    armed = await client.post(path, headers=headers)
+    assert armed.status_code == 202, armed.text
+    delivery = armed.json()
+    assert delivery["event_id"] == event_id
+    assert (delivery["event_type"], delivery["webhook_id"]) == ("group.created", f"evt_{event_id}")
+    assert (delivery["status"], delivery["attempts"], delivery["delivered_at"]) == (
+        "pending",
+        0,
+        None,
+    )
+    assert await deliveries(client, headers, endpoint["id"]) == [delivery]
+    [request] = await send_due(db, settings)
+    assert (str(request.url), request.headers["webhook-id"]) == (PUBLIC, f"evt_{event_id}")
+    [done] = await deliveries(client, headers, endpoint["id"])
+    assert (done["id"], done["status"], done["attempts"]) == (delivery["id"], "succeeded", 1)
+
+    # Once more: the same delivery, re-armed; sent again with the same webhook-id.
+    again = await client.post(path, headers=headers)
+    assert again.status_code == 202, again.text
+    assert (again.json()["id"], again.json()["status"], again.json()["attempts"]) == (
+        delivery["id"],
+        "pending",
+        0,
+    )
+    [request] = await send_due(db, settings)
+    assert request.headers["webhook-id"] == f"evt_{event_id}"
+    assert [d["id"] for d in await deliveries(client, headers, endpoint["id"])] == [delivery["id"]]
+    async with db.read() as session:
+        attempts = await session.scalar(select(func.count()).select_from(WebhookAttempt))
+    assert attempts == 2
+
+
+async def test_redelivering_an_event_re_arms_its_fanned_out_delivery(
+    client: httpx.AsyncClient, db: Database, settings: Settings, make_account: MakeAccount
+) -> None:
+    maker = await make_account("manufacturer")
+    headers = maker["headers"]
+    endpoint = await create_endpoint(client, headers, PUBLIC, ["group.created"])
+    await open_campaign(client, headers)
+    await catch_up(db)
+    [fanned] = await deliveries(client, headers, endpoint["id"])
+    settings = settings.model_copy(update={"webhook_retry_schedule": ()})  # no retry: failed
+    [first] = await send_due(db, settings, status=500)
+    [failed] = await deliveries(client, headers, endpoint["id"])
+    assert (failed["status"], failed["attempts"]) == ("failed", 1)
+
+    path = f"{BASE}/{endpoint['id']}/events/{fanned['event_id']}/redeliver"
+    armed = await client.post(path, headers=headers)
+    assert armed.status_code == 202, armed.text
+    assert (armed.json()["id"], armed.json()["webhook_id"]) == (fanned["id"], fanned["webhook_id"])
+    assert (armed.json()["status"], armed.json()["attempts"]) == ("pending", 0)
+    [second] = await send_due(db, settings)
+    assert second.headers["webhook-id"] == first.headers["webhook-id"] == fanned["webhook_id"]
+    [done] = await deliveries(client, headers, endpoint["id"])
+    assert (done["id"], done["status"], done["attempts"]) == (fanned["id"], "succeeded", 1)
+
+
+async def test_only_events_the_endpoint_may_be_sent_can_be_redelivered(
+    client: httpx.AsyncClient,
+    db: Database,
+    make_account: MakeAccount,
+    admin_headers: dict[str, str],
+) -> None:
+    maker, consumer = await make_account("manufacturer"), await make_account("consumer")
+    everything = await create_endpoint(client, maker["headers"], PUBLIC, ["*"])
+    offers_only = await create_endpoint(client, maker["headers"], PUBLIC, ["offer.created"])
+    admins = await create_endpoint(client, admin_headers, PUBLIC, ["intent.created"])
+    group = await open_campaign(client, maker["headers"])
+    joined = await client.post(
+        f"/v1/groups/{group['id']}/intents", json={"quantity": 3}, headers=consumer["headers"]
+    )
+    assert joined.status_code == 201, joined.text
+    private = await feed_event(client, admin_headers, "intent.created")  # the consumer's own
+    public = await feed_event(client, maker["headers"], "group.created")
+
+    def path(endpoint: dict[str, Any], event: int | str) -> str:
+        return f"{BASE}/{endpoint['id']}/events/{event}/redeliver"
+
+    unseen = await client.post(path(everything, private), headers=maker["headers"])
+    body = problem(unseen, 404, "event_not_found")
+    missing = await client.post(path(everything, private + 1000), headers=maker["headers"])
+    fields = ("type", "title", "status", "code", "detail")
+    # Another account's event looks exactly like none at all.
+    assert [body.get(f) for f in fields] == [missing.json().get(f) for f in fields]
+    unsubscribed = await client.post(path(offers_only, public), headers=maker["headers"])
+    problem(unsubscribed, 404, "event_not_found")
+    for bad in ("0", "-1", "abc", "1.5", str(2**63), "%C2%B2"):
+        problem(
+            await client.post(path(everything, bad), headers=maker["headers"]),
+            404,
+            "event_not_found",
+        )
+    assert await deliveries(client, maker["headers"], everything["id"]) == []
+    assert await deliveries(client, maker["headers"], offers_only["id"]) == []
+
+    seen = await client.post(path(admins, private), headers=admin_headers)  # admins see all
+    assert seen.status_code == 202, seen.text
+    assert seen.json()["webhook_id"] == f"evt_{private}"
+    shown = await client.post(path(everything, public), headers=maker["headers"])
+    assert shown.status_code == 202, shown.text
+
+    async with db.write() as session:
+        await session.execute(update(WebhookEndpoint).values(status="disabled"))
+        await session.commit()
+    disabled = await client.post(path(everything, public), headers=maker["headers"])
+    problem(disabled, 409, "webhook_endpoint_disabled")
 
 
 async def test_any_answer_body_is_recorded_safely(

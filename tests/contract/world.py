@@ -145,5 +145,6 @@ async def build_world(client: httpx.AsyncClient, db: Database) -> World:
     )
     for delivery in _ok(listed, 200)["data"][:3]:
         world.add("delivery_id", delivery["id"])
+        world.add("event_id", str(delivery["event_id"]))
     assert "delivery_id" in world.ids, listed.text
     return world

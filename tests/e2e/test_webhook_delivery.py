@@ -322,6 +322,26 @@ async def test_redelivery_sends_the_same_webhook_id_again(
     assert receiver.processed == [delivery["webhook_id"]]
 
 
+async def test_redelivering_an_event_sends_its_webhook_id_again(
+    hook: Hook, receiver: Receiver, http: httpx.AsyncClient
+) -> None:
+    client, db, settings = hook
+    maker = await manufacturer(client)
+    endpoint = await create_endpoint(client, maker, receiver.url)
+    await open_campaign(client, maker)
+    await drain(db, http, settings)
+    [delivery] = await deliveries(client, maker, endpoint["id"])
+    path = f"/v1/webhook-endpoints/{endpoint['id']}/events/{delivery['event_id']}/redeliver"
+    again = await client.post(path, headers=maker)
+    assert again.status_code == 202, again.text
+    assert (again.json()["id"], again.json()["status"]) == (delivery["id"], "pending")
+    await drain(db, http, settings)
+    assert receiver.arrivals == [delivery["webhook_id"]] * 2
+    assert receiver.processed == [delivery["webhook_id"]]
+    for request in receiver.requests:
+        Webhook(endpoint["secret"]).verify(request.body, request.headers)
+
+
 async def test_url_rules_https_and_public_unless_private_is_allowed(
     hook: Hook, client: httpx.AsyncClient, receiver: Receiver, http: httpx.AsyncClient
 ) -> None:

@@ -2,13 +2,15 @@
 
 The receiver is a stdlib ``asyncio`` HTTP/1.1 server bound to port 0. Answers can be scripted per
 ``webhook-id``; like a careful application it acts on each ``webhook-id`` once (``processed``),
-however often it is delivered.
+however often it is delivered. It can also leave its first requests unanswered (``hang``), as a
+receiver does whose sender dies mid-request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import time
 import uuid
 from collections import defaultdict
@@ -34,6 +36,7 @@ class Received:
     path: str
     headers: dict[str, str]  # names in lower case
     body: bytes
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))  # when it was read
 
     @property
     def webhook_id(self) -> str:
@@ -55,10 +58,13 @@ class Receiver:
     default: Answer = field(default_factory=Answer)
     hold: asyncio.Event | None = None  # when set up, requests wait for it before any answer
     delay: float = 0.0  # seconds each answer takes, so that concurrent senders overlap
+    hang: int = 0  # the first ``hang`` requests get no answer; held until the sender goes away
+    connections: int = 0  # TCP connections accepted, requests or not
     most_at_once: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # per path
     url: str = ""
     _at_once: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     _server: asyncio.Server | None = None
+    _hung: list[asyncio.StreamWriter] = field(default_factory=list)
 
     def answer(self, webhook_id: str, *answers: Answer) -> None:
         """Answer the next requests carrying ``webhook_id`` so, in order; then the default."""
@@ -68,19 +74,23 @@ class Receiver:
     def arrivals(self) -> list[str]:
         return [r.webhook_id for r in self.requests]
 
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+    async def start(self, tls: ssl.SSLContext | None = None) -> None:
+        """Listen on 127.0.0.1 (over TLS with ``tls``, a server context)."""
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0, ssl=tls)
         port = self._server.sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}/hooks"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}/hooks"
 
     async def close(self) -> None:
         if self.hold is not None:
             self.hold.set()
+        for writer in self._hung:
+            writer.close()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
         try:
             head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
             path = head[0].split(" ")[1]
@@ -92,6 +102,10 @@ class Receiver:
             body = await reader.readexactly(int(headers.get("content-length", "0")))
             received = Received(path, headers, body)
             self.requests.append(received)
+            if len(self.requests) <= self.hang:
+                self._hung.append(writer)
+                await reader.read()  # until the sender closes the connection (or dies)
+                return
             self._at_once[path] += 1
             self.most_at_once[path] = max(self.most_at_once[path], self._at_once[path])
             if self.hold is not None:
