@@ -113,6 +113,10 @@ class PayloadTooLarge(AppError):
 class DatabaseUnavailable(AppError):
     status, code, title = 503, "database_unavailable", "Database unavailable"
 
+    def __init__(self, detail: str | None = None) -> None:
+        # Every 429 and 503 says when to come back (HEADERS["Retry-After"]).
+        super().__init__(detail, headers={"Retry-After": "5"})
+
 
 class InvalidRequest(AppError):
     """A well-formed request that breaks a rule (422), raised by services."""
@@ -136,6 +140,32 @@ def error_response(error: type[AppError]) -> dict[str, Any]:
 
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+# Response headers, as OpenAPI ``components.headers``: ``app.main`` declares X-Request-ID on every
+# response (``RequestContextMiddleware`` sets it) and Retry-After on every 429 and 503 (each
+# AppError of those statuses is raised with one).
+RETRY_STATUSES = ("429", "503")
+HEADERS: dict[str, dict[str, Any]] = {
+    "X-Request-ID": {
+        "description": "The request's id: the `X-Request-ID` you sent if it matched "
+        "`^[A-Za-z0-9._-]{1,64}$`, else a new one. Also in a problem's `request_id` and in the "
+        "server's logs; quote it in reports.",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"},
+        "example": "6f1c2e0a9b8d4c3e",
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 0},
+        "example": 1,
+    },
+}
+
+
+def header_ref(name: str) -> dict[str, str]:
+    """A reference to one of ``HEADERS`` (the document's ``components.headers``)."""
+    return {"$ref": f"#/components/headers/{name}"}
 
 
 def problem_response(status: int, code: str, title: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import gc
 import logging
 import sys
@@ -27,11 +28,15 @@ from app.db.migrate import upgrade
 from app.db.models import Role
 from app.demand.router import router as demand_router
 from app.errors import (
+    HEADERS,
+    RETRY_STATUSES,
+    AppError,
     MalformedJson,
     PayloadTooLarge,
     Problem,
     Unauthenticated,
     error_response,
+    header_ref,
     problem_response,
 )
 from app.events.router import router as events_router
@@ -142,8 +147,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document, with every error response as problem+json and no leftover
-    validation-error schemas."""
+    """FastAPI's document, with every error response as problem+json, no leftover
+    validation-error schemas, and the headers every response carries (X-Request-ID; Retry-After
+    on a 429 or 503) declared once in ``components.headers`` and referenced."""
     if app.openapi_schema:
         return app.openapi_schema
     from fastapi.openapi.utils import get_openapi
@@ -171,10 +177,32 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                     responses.setdefault(str(error.status), error_response(error))
             if operation.get("security"):
                 responses.setdefault("401", error_response(Unauthenticated))
-                responses.setdefault("429", error_response(RateLimited))
+                _add_problem(responses, RateLimited)
+            for status, response in responses.items():
+                _declare_headers(status, response)
+    doc["components"]["headers"] = copy.deepcopy(HEADERS)
     _contract_additions(doc)
     app.openapi_schema = doc
     return doc
+
+
+def _add_problem(responses: dict[str, Any], error: type[AppError]) -> None:
+    """Document ``error`` on an operation; a status it already has names one code more."""
+    status = str(error.status)
+    if status not in responses:
+        responses[status] = error_response(error)
+    elif f"`{error.code}`" not in responses[status]["description"]:
+        responses[status]["description"] += f"; `{error.code}`: {error.title}"
+
+
+def _declare_headers(status: str, response: dict[str, Any]) -> None:
+    """X-Request-ID on every response, Retry-After on every 429 and 503, after the route's own.
+    A new dict: the route's ``responses=`` may share theirs between operations."""
+    headers = dict(response.get("headers", {}))
+    if status in RETRY_STATUSES:
+        headers["Retry-After"] = header_ref("Retry-After")
+    headers["X-Request-ID"] = header_ref("X-Request-ID")
+    response["headers"] = headers
 
 
 # Contract additions (kept apart from the generic post-processing above): OpenAPI links, so

@@ -27,10 +27,13 @@ class GroupDemand(BaseModel):
     category: str | None
     currency: str
     deadline: datetime
-    total_quantity: int
-    participant_count: int
-    current_unit_price: int | None
-    is_owner: bool
+    total_quantity: int = Field(description="Units pledged by active intents.")
+    participant_count: int = Field(description="Distinct consumers with an active intent.")
+    current_unit_price: int | None = Field(
+        description="The best offer's price at `total_quantity`, as `GET /v1/groups/{group_id}` "
+        "shows it; null below its MOQ or without offers."
+    )
+    is_owner: bool = Field(description="Whether you opened this group.")
     demand_curve: list[CurvePointOut] = Field(
         description="Units willing at each price, highest price first (cumulative)."
     )

@@ -1,4 +1,8 @@
-"""The live quote of a group while it is open (DESIGN §3.3) and default limits (§3.4)."""
+"""The live quote of a group while it is open (DESIGN §3.3) and default limits (§3.4).
+
+Once a group is closed its view no longer follows the quote: it shows the clearing's outcome
+(``app.groups.views.group_view``).
+"""
 
 from __future__ import annotations
 
@@ -60,10 +64,12 @@ def best_offer(
 ) -> PricedOffer[OfferIdT] | None:
     """The offer a group shows at `volume`; None when there are no offers.
 
-    The best offer is the one with the lowest price at `volume`, a tie going to the earlier offer
-    (smaller sequence). When no offer has a price at `volume` (all are below their MOQ), it is the
-    offer with the lowest MOQ (the one closest to having a price), then the lower first-tier price,
-    then the earlier offer. Raises InvalidOffers when two offers share a sequence.
+    The best offer is, among the offers with a price at `volume`, the one with the lowest price,
+    a tie going to the earlier offer (smaller sequence); an offer below its MOQ never beats one
+    with a price. When no offer has a price at `volume` (all are below their MOQ), it is the offer
+    with the lowest MOQ (the one closest to having a price), then the lower first-tier price (its
+    price at its MOQ), then the earlier offer. Raises InvalidOffers when two offers share a
+    sequence.
     """
     check_offer_sequences(offers)
     priced = [
@@ -81,9 +87,8 @@ def quote(offers: Sequence[PricedOffer[OfferIdT]], volume: int) -> Quote[OfferId
 
     `current_unit_price` is the best offer's price at `volume` (None below the MOQ of every
     offer), `next_break` its first tier above `volume` (its first tier below the MOQ, None at its
-    last tier),
-    `ladder` its full schedule and `tier_index` the index in `ladder` of the tier reached. See
-    `best_offer` for how the offer is chosen. Independent of the order of `offers`.
+    last tier), `ladder` its full schedule and `tier_index` the index in `ladder` of the tier
+    reached. See `best_offer` for how the offer is chosen. Independent of the order of `offers`.
     """
     offer = best_offer(offers, volume)
     if offer is None:

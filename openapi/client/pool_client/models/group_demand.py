@@ -28,10 +28,11 @@ class GroupDemand:
         category (None | str):
         currency (str):
         deadline (datetime.datetime):
-        total_quantity (int):
-        participant_count (int):
-        current_unit_price (int | None):
-        is_owner (bool):
+        total_quantity (int): Units pledged by active intents.
+        participant_count (int): Distinct consumers with an active intent.
+        current_unit_price (int | None): The best offer's price at `total_quantity`, as `GET /v1/groups/{group_id}`
+            shows it; null below its MOQ or without offers.
+        is_owner (bool): Whether you opened this group.
         demand_curve (list[CurvePointOut]): Units willing at each price, highest price first (cumulative).
         your_offer_id (None | UUID):
         your_tier_volumes (list[TierVolumeOut] | None): For your own live offer: the volume each of its tiers would

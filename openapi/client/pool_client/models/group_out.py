@@ -21,30 +21,50 @@ T = TypeVar("T", bound="GroupOut")
 
 @_attrs_define
 class GroupOut:
-    """A group with its live pricing (DESIGN §3.3).
+    """A group: its live pricing while `open` (DESIGN §3.3), its outcome once closed.
 
-    Attributes:
-        id (UUID):
-        kind (GroupKind):
-        status (GroupStatus):
-        title (str):
-        description (str):
-        category (None | str):
-        currency (str): ISO 4217 code of every price in the group.
-        deadline (datetime.datetime): When the worker closes the group.
-        max_quantity (int | None): Cap on the sum of active intents, if any.
-        max_per_intent (int): Largest quantity one intent may pledge.
-        total_quantity (int): Units pledged by active intents.
-        participant_count (int): Distinct consumers with an active intent.
-        intent_count (int): Active intents.
-        current_unit_price (int | None): Best offer's price now; null below MOQ.
-        next_break (NextBreakOut | None): Null at the last tier or without offers.
-        tiers (list[Tier]): The ladder of the best offer (empty without offers).
-        best_offer_id (None | UUID): The offer with the lowest price now.
-        offer_count (int): Live offers: 1 for a campaign, the bids for a request.
-        is_owner (bool): Whether the caller opened this group.
-        created_at (datetime.datetime):
-        closed_at (datetime.datetime | None): When it left `open`; null while open.
+    While `open`, the pricing fields show the **best offer** at `total_quantity`: among the
+    offers that have a price at that volume, the lowest price, a tie going to the earlier offer.
+    When every offer is below its minimum order quantity (MOQ, its first tier's `min_quantity`),
+    it is the offer with the lowest MOQ (the closest to a price), then the lower first-tier price,
+    then the earlier offer; `current_unit_price` is then null and `next_break` that offer's first
+    tier. "Earlier" is by creation; a bid that replaced the same manufacturer's earlier bid counts
+    from its own creation.
+
+    Once the group is no longer `open`, nothing moves any more. A `confirmed` group shows its
+    clearing price as `current_unit_price` and the winning offer's `tiers` and id. A `failed` or
+    `cancelled` group has no price: `current_unit_price` is null, and `tiers` and `best_offer_id`
+    are those of the offer that was best at the close's total. `next_break` is null in every
+    closed state. `total_quantity`, `participant_count` and `intent_count` keep their values from
+    the moment of the close (the intents then became confirmed, rejected or released);
+    `GET /v1/groups/{group_id}/clearing` has the accepted quantity.
+
+        Attributes:
+            id (UUID):
+            kind (GroupKind):
+            status (GroupStatus):
+            title (str):
+            description (str):
+            category (None | str):
+            currency (str): ISO 4217 code of every price in the group.
+            deadline (datetime.datetime): When the worker closes the group.
+            max_quantity (int | None): Cap on the sum of active intents, if any.
+            max_per_intent (int): Largest quantity one intent may pledge.
+            total_quantity (int): Units pledged by active intents; once closed, the total at the close.
+            participant_count (int): Distinct consumers with an active intent; once closed, as at the close.
+            intent_count (int): Active intents; once closed, as at the close.
+            current_unit_price (int | None): `open`: the best offer's price at `total_quantity`, null below its MOQ or
+                without offers. `confirmed`: the clearing price every accepted intent pays. `failed`, `cancelled`: null.
+            next_break (NextBreakOut | None): `open`: the best offer's next tier (its first tier below its MOQ); null at its
+                last tier or without offers. Null once the group is no longer `open`.
+            tiers (list[Tier]): The best offer's ladder (empty without offers); once `confirmed`, the winning offer's.
+            best_offer_id (None | UUID): `open`: the offer shown (the lowest price at `total_quantity`; below every MOQ, the
+                lowest MOQ: see the schema's description). `confirmed`: the winning offer. `failed`, `cancelled`: the offer that
+                was best at the close. Null without offers.
+            offer_count (int): Live offers: 1 for a campaign, the bids for a request.
+            is_owner (bool): Whether the caller opened this group.
+            created_at (datetime.datetime):
+            closed_at (datetime.datetime | None): When it left `open`; null while open.
     """
 
     id: UUID

@@ -115,6 +115,12 @@ def sync_detailed(
 ) -> Response[Any | DemandPage | Problem]:
     """Open demand you may bid on or own, with demand curves (ETag: 304 when unchanged)
 
+     The open groups a manufacturer may bid on (requests) or owns (campaigns), newest first (an admin
+    sees every open group), each with its pooled volume, participants, deadline and demand curve. Cheap
+    to poll: every 200 and 304 carries an `ETag` and an `X-Poll-Interval`. Send the `ETag` back as it
+    came in `If-None-Match` (one tag or several, comma-separated): while nothing on the page changed,
+    the answer is a 304 without a body. Poll no more often than every `X-Poll-Interval` seconds.
+
     Args:
         category (None | str | Unset): Only this category.
         limit (int | Unset): Page size, 1 to 200. Default: 50.
@@ -153,6 +159,12 @@ def sync(
 ) -> Any | DemandPage | Problem | None:
     """Open demand you may bid on or own, with demand curves (ETag: 304 when unchanged)
 
+     The open groups a manufacturer may bid on (requests) or owns (campaigns), newest first (an admin
+    sees every open group), each with its pooled volume, participants, deadline and demand curve. Cheap
+    to poll: every 200 and 304 carries an `ETag` and an `X-Poll-Interval`. Send the `ETag` back as it
+    came in `If-None-Match` (one tag or several, comma-separated): while nothing on the page changed,
+    the answer is a 304 without a body. Poll no more often than every `X-Poll-Interval` seconds.
+
     Args:
         category (None | str | Unset): Only this category.
         limit (int | Unset): Page size, 1 to 200. Default: 50.
@@ -185,6 +197,12 @@ async def asyncio_detailed(
     if_none_match: None | str | Unset = UNSET,
 ) -> Response[Any | DemandPage | Problem]:
     """Open demand you may bid on or own, with demand curves (ETag: 304 when unchanged)
+
+     The open groups a manufacturer may bid on (requests) or owns (campaigns), newest first (an admin
+    sees every open group), each with its pooled volume, participants, deadline and demand curve. Cheap
+    to poll: every 200 and 304 carries an `ETag` and an `X-Poll-Interval`. Send the `ETag` back as it
+    came in `If-None-Match` (one tag or several, comma-separated): while nothing on the page changed,
+    the answer is a 304 without a body. Poll no more often than every `X-Poll-Interval` seconds.
 
     Args:
         category (None | str | Unset): Only this category.
@@ -221,6 +239,12 @@ async def asyncio(
     if_none_match: None | str | Unset = UNSET,
 ) -> Any | DemandPage | Problem | None:
     """Open demand you may bid on or own, with demand curves (ETag: 304 when unchanged)
+
+     The open groups a manufacturer may bid on (requests) or owns (campaigns), newest first (an admin
+    sees every open group), each with its pooled volume, participants, deadline and demand curve. Cheap
+    to poll: every 200 and 304 carries an `ETag` and an `X-Poll-Interval`. Send the `ETag` back as it
+    came in `If-None-Match` (one tag or several, comma-separated): while nothing on the page changed,
+    the answer is a 304 without a body. Poll no more often than every `X-Poll-Interval` seconds.
 
     Args:
         category (None | str | Unset): Only this category.
