@@ -304,37 +304,27 @@ async def test_after_a_rotation_both_secrets_sign_for_a_day(
         Webhook(endpoint["secret"]).verify(latest.body, latest.headers)
 
 
+@pytest.mark.parametrize("by", ["delivery", "event"])
 async def test_redelivery_sends_the_same_webhook_id_again(
-    hook: Hook, receiver: Receiver, http: httpx.AsyncClient
+    hook: Hook, receiver: Receiver, http: httpx.AsyncClient, by: str
 ) -> None:
+    """By the delivery (…/deliveries/{id}/redeliver) or by its event (…/events/{id}/redeliver):
+    the same delivery row is re-armed, so the receiver sees the same webhook-id twice."""
     client, db, settings = hook
     maker = await manufacturer(client)
     endpoint = await create_endpoint(client, maker, receiver.url)
     await open_campaign(client, maker)
     await drain(db, http, settings)
     [delivery] = await deliveries(client, maker, endpoint["id"])
-    path = f"/v1/webhook-endpoints/{endpoint['id']}/deliveries/{delivery['id']}/redeliver"
-    again = await client.post(path, headers=maker)
+    target = (
+        f"deliveries/{delivery['id']}" if by == "delivery" else f"events/{delivery['event_id']}"
+    )
+    again = await client.post(
+        f"/v1/webhook-endpoints/{endpoint['id']}/{target}/redeliver", headers=maker
+    )
     assert again.status_code == 202, again.text
-    assert (again.json()["status"], again.json()["attempts"]) == ("pending", 0)
-    await drain(db, http, settings)
-    assert receiver.arrivals == [delivery["webhook_id"]] * 2
-    assert receiver.processed == [delivery["webhook_id"]]
-
-
-async def test_redelivering_an_event_sends_its_webhook_id_again(
-    hook: Hook, receiver: Receiver, http: httpx.AsyncClient
-) -> None:
-    client, db, settings = hook
-    maker = await manufacturer(client)
-    endpoint = await create_endpoint(client, maker, receiver.url)
-    await open_campaign(client, maker)
-    await drain(db, http, settings)
-    [delivery] = await deliveries(client, maker, endpoint["id"])
-    path = f"/v1/webhook-endpoints/{endpoint['id']}/events/{delivery['event_id']}/redeliver"
-    again = await client.post(path, headers=maker)
-    assert again.status_code == 202, again.text
-    assert (again.json()["id"], again.json()["status"]) == (delivery["id"], "pending")
+    shown = again.json()
+    assert (shown["id"], shown["status"], shown["attempts"]) == (delivery["id"], "pending", 0)
     await drain(db, http, settings)
     assert receiver.arrivals == [delivery["webhook_id"]] * 2
     assert receiver.processed == [delivery["webhook_id"]]
