@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 from app.db.models import GroupKind, GroupStatus, IntentStatus
 from app.text import SafeStr
@@ -27,10 +27,13 @@ Currency = Annotated[
 # 64-bit integer it is stored in (a join past MAX_GROUP_VOLUME is refused like one past a cap).
 MAX_UNIT_PRICE = 10**9
 MAX_GROUP_VOLUME = 10**9
+# Strict: a JSON number, never `true` or "5" taken for one.
 Money = Annotated[
-    int, Field(gt=0, le=MAX_UNIT_PRICE, description="Minor units (cents) of the currency.")
+    int,
+    Strict(),
+    Field(gt=0, le=MAX_UNIT_PRICE, description="Minor units (cents) of the currency."),
 ]
-Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
+Quantity = Annotated[int, Strict(), Field(ge=1, le=1_000_000)]
 
 
 class Tier(BaseModel):
@@ -38,7 +41,7 @@ class Tier(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    min_quantity: Annotated[int, Field(ge=1, le=10**9)] = Field(
+    min_quantity: Annotated[int, Strict(), Field(ge=1, le=10**9)] = Field(
         description="Pooled units from which this price applies.", examples=[50]
     )
     unit_price: Money = Field(examples=[800])
@@ -101,11 +104,11 @@ class GroupCreate(BaseModel):
         description="ISO 4217 code; a campaign's must match its offer's.", examples=["EUR"]
     )
     deadline: datetime = Field(description="When the group closes (RFC 3339, with an offset).")
-    max_quantity: Annotated[int, Field(ge=1, le=MAX_GROUP_VOLUME)] | None = Field(
+    max_quantity: Annotated[int, Strict(), Field(ge=1, le=MAX_GROUP_VOLUME)] | None = Field(
         default=None,
         description="Hard cap on the sum of active intents (without one, the cap is 10^9 units).",
     )
-    max_per_intent: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
+    max_per_intent: Annotated[int, Strict(), Field(ge=1, le=1_000_000)] = Field(
         default=1_000_000, description="Largest quantity one intent may pledge."
     )
     offer: OfferIn | None = Field(

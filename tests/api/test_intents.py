@@ -438,3 +438,15 @@ async def test_a_price_above_a_billion_minor_units_is_refused(
         422,
         "validation_error",
     )
+
+
+@pytest.mark.parametrize("quantity", [True, "5", 2.0])
+async def test_a_quantity_must_be_a_json_integer(
+    client: httpx.AsyncClient, db: Database, make_account: MakeAccount, quantity: Any
+) -> None:
+    """`true` or "5" are not taken for numbers: a careless client learns at once."""
+    group = await make_campaign(client, await make_account("manufacturer"))
+    consumer = await make_account("consumer")
+    before = await snapshot(db)
+    problem(await join(client, consumer, group["id"], quantity), 422, "validation_error")
+    assert await snapshot(db) == before
