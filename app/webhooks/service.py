@@ -13,6 +13,8 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from app.accounts.service import Principal
 from app.db.engine import Database
 from app.db.models import (
@@ -195,17 +197,25 @@ async def list_attempts(
     return views, len(rows) > limit
 
 
+async def _enabled_endpoint(
+    session: AsyncSession, caller: Principal, endpoint_id: uuid.UUID
+) -> WebhookEndpoint:
+    """The caller's own endpoint, which must be enabled to be sent anything again."""
+    endpoint = await repository.get_endpoint(session, caller.account_id, endpoint_id)
+    if endpoint is None:
+        raise EndpointNotFound
+    if endpoint.status != EndpointStatus.enabled:
+        raise EndpointDisabled("Enable the endpoint first (POST …/enable).")
+    return endpoint
+
+
 async def redeliver(
     db: Database, caller: Principal, endpoint_id: uuid.UUID, delivery_id: uuid.UUID
 ) -> DeliveryOut:
     """Send a delivery again as soon as the worker can, with a fresh retry schedule and the same
     ``webhook-id``. It still waits for the endpoint's earlier pending deliveries (order)."""
     async with db.write() as session:
-        endpoint = await repository.get_endpoint(session, caller.account_id, endpoint_id)
-        if endpoint is None:
-            raise EndpointNotFound
-        if endpoint.status != EndpointStatus.enabled:
-            raise EndpointDisabled("Enable the endpoint first (POST …/enable).")
+        await _enabled_endpoint(session, caller, endpoint_id)
         if not await repository.reschedule(session, endpoint_id, delivery_id, datetime.now(UTC)):
             raise DeliveryNotFound
         row = await repository.get_delivery(session, endpoint_id, delivery_id)
@@ -224,11 +234,7 @@ async def redeliver_event(
     way. Any event the endpoint may be sent (``rules``) qualifies, also one older than the
     endpoint; any other is ``event_not_found``, exactly like one that does not exist."""
     async with db.write() as session:
-        endpoint = await repository.get_endpoint(session, caller.account_id, endpoint_id)
-        if endpoint is None:
-            raise EndpointNotFound
-        if endpoint.status != EndpointStatus.enabled:
-            raise EndpointDisabled("Enable the endpoint first (POST …/enable).")
+        endpoint = await _enabled_endpoint(session, caller, endpoint_id)
         event = await repository.get_event(session, event_id)
         # The endpoint is the caller's own, so its account's role is the caller's.
         if event is None or not (
