@@ -5,6 +5,7 @@ import httpx
 
 from app.main import create_app
 from app.settings import Settings
+from tests.api.test_openapi import declared_headers
 from tests.conftest import test_settings
 from tests.helpers import ADMIN_KEY, auth, create_postgres_database, drop_postgres_database
 
@@ -45,11 +46,17 @@ async def test_readiness_fails_when_the_database_is_gone(settings: Settings) -> 
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://pool.test") as http:
-            ready = await http.get("/readyz")
+            ready = await http.get("/readyz", headers={"X-Request-ID": "probe-1"})
             live = await http.get("/healthz")
     assert ready.status_code == 503
     assert ready.json()["code"] == "database_unavailable"
     assert live.status_code == 200
+    # It sends the headers the document declares for it: when to come back, and the request id.
+    assert int(ready.headers["retry-after"]) >= 1
+    assert ready.headers["x-request-id"] == "probe-1"
+    document = app.openapi()
+    declared = declared_headers(document, document["paths"]["/readyz"]["get"]["responses"]["503"])
+    assert set(declared) == {"Retry-After", "X-Request-ID"}
 
 
 async def test_readiness_turns_503_when_a_working_database_goes_away(
